@@ -1,0 +1,30 @@
+/**
+ * MQTT topic names, shared by the agent's transport and the hub's consumer.
+ *
+ * @module
+ */
+import { isAgentId } from "./ids.ts";
+import { isKind, type Kind } from "./records.ts";
+
+/** Prefix of every Tributary topic, versioned with the wire format. */
+export const TOPIC_PREFIX = "tributary/v1";
+
+/** The topic an agent publishes batches of `stream` to: `tributary/v1/<agent>/<stream>`. */
+export function batchTopic(agent: string, stream: Kind): string {
+  return `${TOPIC_PREFIX}/${agent}/${stream}`;
+}
+
+/** The filter a hub subscribes to for every agent's batches. */
+export const BATCH_TOPIC_FILTER = `${TOPIC_PREFIX}/+/+`;
+
+/**
+ * Splits a batch topic into agent and stream, or returns `undefined` when the
+ * topic is not one (wrong prefix, bad agent id, unknown stream).
+ */
+export function parseBatchTopic(topic: string): { agent: string; stream: Kind } | undefined {
+  const parts = topic.split("/");
+  if (parts.length !== 4 || `${parts[0]}/${parts[1]}` !== TOPIC_PREFIX) return undefined;
+  const [, , agent, stream] = parts;
+  if (!isAgentId(agent) || !isKind(stream)) return undefined;
+  return { agent, stream };
+}

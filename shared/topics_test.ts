@@ -1,0 +1,24 @@
+import { assertEquals } from "./testing/asserts.ts";
+import { batchTopic, parseBatchTopic } from "./topics.ts";
+
+Deno.test("parseBatchTopic round-trips batchTopic", () => {
+  assertEquals(parseBatchTopic(batchTopic("dev-1", "trades")), {
+    agent: "dev-1",
+    stream: "trades",
+  });
+});
+
+Deno.test("parseBatchTopic rejects foreign, malformed and unknown-stream topics", () => {
+  for (
+    const topic of [
+      "other/v1/a/readings",
+      "tributary/v1/a",
+      "tributary/v1/a/b/c",
+      "tributary/v1/a/ack",
+      "tributary/v1/-x/logs",
+      "tributary/v2/a/logs",
+    ]
+  ) {
+    assertEquals(parseBatchTopic(topic), undefined, topic);
+  }
+});
