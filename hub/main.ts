@@ -1,1 +1,125 @@
-console.log("todo");
+/**
+ * The hub command line.
+ *
+ * ```
+ * deno run -A hub/main.ts run [--config FILE]
+ * deno run -A hub/main.ts --help
+ * ```
+ *
+ * When ready it prints one JSON line to stdout,
+ * `{"event":"ready","http":"http://127.0.0.1:PORT","mqtt":"mqtt://127.0.0.1:PORT"}`;
+ * logs go to stderr. SIGINT or SIGTERM stop it (draining) with exit code 0; a
+ * configuration error exits with 2, any other start failure with 1. Only this
+ * file exits the process.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { ConfigError } from "@tributary/shared/errors";
+import { createLogger } from "@tributary/shared/log";
+import { loadHubConfig } from "./config.ts";
+import { Hub } from "./hub.ts";
+
+/** The text `--help` prints. */
+export const HELP =
+  `Tributary hub: receives batches from agents over MQTT and stores them in DuckDB.
+
+Usage:
+  deno run -A hub/main.ts run [--config FILE]
+  deno run -A hub/main.ts --help
+
+Commands:
+  run              Start the hub (embedded MQTT broker unless mqtt.url is set).
+
+Options:
+  -c, --config FILE  TOML config file; without it, the defaults apply.
+  -h, --help         Show this help.
+
+Environment:
+  TRIBUTARY_MQTT_PASSWORD  overrides mqtt.password.
+
+On start the hub prints one JSON line to stdout:
+  {"event":"ready","http":"http://HOST:PORT","mqtt":"mqtt://HOST:PORT"}
+Logs are JSON lines on stderr. SIGINT/SIGTERM stop it; exit codes: 0 stopped,
+1 failed to start, 2 bad command line or configuration.
+
+Every config option and its default: docs/hub.md (sample: hub/hub.example.toml).
+`;
+
+/** Runs the command line `args`; resolves with the process exit code. */
+export async function main(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        config: { type: "string", short: "c" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : error}\n\n${HELP}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const [command, ...rest] = parsed.positionals;
+  if (command !== "run" || rest.length > 0) {
+    console.error(`unknown command: ${parsed.positionals.join(" ") || "(none)"}\n\n${HELP}`);
+    return 2;
+  }
+  return await run(parsed.values.config);
+}
+
+async function run(configPath: string | undefined): Promise<number> {
+  let config;
+  try {
+    config = await loadHubConfig(configPath);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  const log = createLogger({ level: config.hub.log_level, fields: { component: "hub" } });
+  // A bug must not take the hub down: log what escaped and keep serving.
+  const onRejection = (event: PromiseRejectionEvent) => {
+    event.preventDefault();
+    log.error("unhandled rejection", { error: event.reason });
+  };
+  globalThis.addEventListener("unhandledrejection", onRejection);
+
+  const hub = new Hub(config, { log });
+  let endpoints;
+  try {
+    endpoints = await hub.start();
+  } catch (error) {
+    globalThis.removeEventListener("unhandledrejection", onRejection);
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    log.error("hub failed to start", { error });
+    return 1;
+  }
+  const stopped = Promise.withResolvers<void>();
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  const onSignal = () => stopped.resolve();
+  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+  console.log(JSON.stringify({ event: "ready", http: endpoints.http, mqtt: endpoints.mqtt }));
+
+  await stopped.promise;
+  log.info("signal received; stopping");
+  for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+  await hub.stop();
+  globalThis.removeEventListener("unhandledrejection", onRejection);
+  return 0;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,231 @@
+/**
+ * The MQTT consumer: subscribes to every agent's batch topic with QoS 1 and a
+ * persistent session, and acknowledges (PUBACK) each message only after the
+ * hub committed or quarantined it. A message whose handling is cut short by
+ * `stop()` is never acknowledged, so the broker delivers it again to the
+ * next session.
+ *
+ * @example
+ * ```ts
+ * const consumer = mqttConsumerFactory.create(config.mqtt, { handler, metrics, log });
+ * await consumer.start();
+ * // ...
+ * await consumer.stop();
+ * ```
+ *
+ * @module
+ */
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { ConfigError, RetryableError } from "@tributary/shared/errors";
+import { BATCH_TOPIC_FILTER } from "@tributary/shared/topics";
+import { retryUntilDone } from "../retry.ts";
+import type { Consumer, ConsumerContext, ConsumerFactory } from "../consumer.ts";
+import { defaultMqttConfig, type MqttConsumerConfig, validateMqttConfig } from "./config.ts";
+
+export { defaultMqttConfig, type MqttConsumerConfig, validateMqttConfig } from "./config.ts";
+
+/** Options for tests and tuning, beyond the config file. */
+export interface MqttConsumerOptions {
+  /** First retry delay ceiling after a retryable failure, in ms. @default 100 */
+  retryInitialDelayMs?: number;
+  /** Largest retry delay ceiling, in ms. @default 30000 */
+  retryMaxDelayMs?: number;
+  /** Delay between reconnect attempts, in ms. @default 1000 */
+  reconnectPeriodMs?: number;
+}
+
+/** Creates MQTT consumers; `type` is `mqtt`. */
+export const mqttConsumerFactory: ConsumerFactory<MqttConsumerConfig> = {
+  type: "mqtt",
+  defaultConfig: defaultMqttConfig,
+  validate: validateMqttConfig,
+  create: (config, context) => new MqttConsumer(config, context),
+};
+
+/** The MQTT consumer; see the module documentation. */
+export class MqttConsumer implements Consumer {
+  readonly #config: MqttConsumerConfig;
+  readonly #context: ConsumerContext;
+  readonly #options: MqttConsumerOptions;
+  readonly #abort = new AbortController();
+  #client: MqttClient | undefined;
+  /** The message being handled; MQTT.js hands over the next one only after `done`. */
+  #inFlight: Promise<void> = Promise.resolve();
+  #stopping: Promise<void> | undefined;
+
+  constructor(
+    config: MqttConsumerConfig,
+    context: ConsumerContext,
+    options: MqttConsumerOptions = {},
+  ) {
+    if (config.url === "") {
+      throw new ConfigError(
+        "mqtt.url",
+        config.url,
+        "a broker URL (the hub fills it in for the embedded broker)",
+      );
+    }
+    this.#config = config;
+    this.#context = context;
+    this.#options = options;
+  }
+
+  /**
+   * Connects, subscribes and resolves once the first subscription is granted.
+   *
+   * @throws {ConfigError} when a TLS file cannot be read.
+   * @throws {RetryableError} when no connection and subscription succeed within `connect_timeout_ms`.
+   */
+  async start(): Promise<void> {
+    if (this.#client || this.#stopping) return;
+    const { log } = this.#context;
+    const client = mqtt.connect(this.#config.url, await this.#clientOptions());
+    this.#client = client;
+    // Set before the connection exists: with clean: false the broker may deliver
+    // queued messages right after CONNACK, and they must not go unhandled.
+    client.handleMessage = (packet, done) => {
+      const payload = typeof packet.payload === "string"
+        ? new TextEncoder().encode(packet.payload)
+        : new Uint8Array(
+          packet.payload.buffer,
+          packet.payload.byteOffset,
+          packet.payload.byteLength,
+        );
+      this.#inFlight = this.#handle(packet.topic, payload).then((handled) => {
+        try {
+          if (handled) done();
+        } catch (error) {
+          log.warn("mqtt acknowledgement failed", { topic: packet.topic, error });
+        }
+      });
+    };
+    client.on("error", (error) => log.warn("mqtt client error", { error }));
+    client.on("offline", () => log.warn("mqtt broker unreachable; reconnecting"));
+    const subscribed = new Promise<void>((resolve, reject) => {
+      // Subscribe on every connect: a broker that lost the session (restart without
+      // persistence) would otherwise leave the hub connected but deaf.
+      client.on("connect", (connack) => {
+        log.info("mqtt connected", {
+          url: this.#config.url,
+          session_present: connack.sessionPresent,
+        });
+        client.subscribe(BATCH_TOPIC_FILTER, { qos: 1 }, (error, granted) => {
+          if (error) return log.warn("mqtt subscribe failed", { error });
+          if (granted?.some((g) => g.qos !== 1)) {
+            const error = new RetryableError(
+              "subscribe_refused",
+              `broker refused ${BATCH_TOPIC_FILTER} QoS 1`,
+            );
+            log.error("mqtt subscribe refused", { granted });
+            return reject(error);
+          }
+          resolve();
+        });
+      });
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new RetryableError(
+              "connect_timeout",
+              `mqtt: no connection to ${this.#config.url} within ${this.#config.connect_timeout_ms} ms`,
+            ),
+          ),
+        this.#config.connect_timeout_ms,
+      );
+    });
+    const stopped = new Promise<never>((_, reject) => {
+      this.#abort.signal.addEventListener(
+        "abort",
+        () => reject(new RetryableError("stopped", "mqtt: stopped before the first connection")),
+        { once: true },
+      );
+    });
+    try {
+      await Promise.race([subscribed, timeout, stopped]);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Stops: abandons a retry wait (that message stays unacknowledged), lets a
+   * commit in progress finish and be acknowledged, then disconnects.
+   * Idempotent; safe before start.
+   */
+  stop(): Promise<void> {
+    return (this.#stopping ??= this.#stop());
+  }
+
+  async #stop(): Promise<void> {
+    this.#abort.abort(new Error("consumer stopping"));
+    await this.#inFlight;
+    const client = this.#client;
+    if (!client) return;
+    await client.endAsync(false);
+    // MQTT.js closes its message stores with a setTimeout(0) after the stream ends;
+    // let it run so that stop() leaves no timer behind.
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+
+  /** Handles one message until done; false when stopped before it was (do not acknowledge). */
+  async #handle(topic: string, payload: Uint8Array): Promise<boolean> {
+    const { handler, metrics, log } = this.#context;
+    try {
+      await retryUntilDone(() => handler.handle({ source: "mqtt", topic, payload }), {
+        signal: this.#abort.signal,
+        initialDelayMs: this.#options.retryInitialDelayMs,
+        maxDelayMs: this.#options.retryMaxDelayMs,
+        onRetry: (error, attempt, delayMs) => {
+          metrics.retries.inc({ reason: error.reason });
+          log.warn("message handling failed; retrying", {
+            topic,
+            attempt,
+            delay_ms: delayMs,
+            error,
+          });
+        },
+      });
+      return true;
+    } catch (error) {
+      // Only an abort (stop) or a bug gets here; either way the message stays
+      // unacknowledged and the broker delivers it again.
+      if (!this.#abort.signal.aborted) log.error("message handling failed", { topic, error });
+      return false;
+    }
+  }
+
+  async #clientOptions(): Promise<IClientOptions> {
+    const c = this.#config;
+    const options: IClientOptions = {
+      protocolVersion: 4,
+      clientId: c.client_id,
+      clean: false,
+      reconnectPeriod: this.#options.reconnectPeriodMs ?? 1000,
+      connectTimeout: Math.min(c.connect_timeout_ms, 30_000),
+      rejectUnauthorized: c.tls_reject_unauthorized,
+      // The hub only receives; nothing of ours should wait in MQTT.js memory.
+      queueQoSZero: false,
+    };
+    if (c.username !== "") options.username = c.username;
+    if (c.password !== "") options.password = c.password;
+    if (c.tls_ca !== "") options.ca = await readPem(c.tls_ca, "mqtt.tls_ca");
+    if (c.tls_cert !== "") options.cert = await readPem(c.tls_cert, "mqtt.tls_cert");
+    if (c.tls_key !== "") options.key = await readPem(c.tls_key, "mqtt.tls_key");
+    return options;
+  }
+}
+
+async function readPem(path: string, field: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(field, path, `a readable PEM file (${detail})`);
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The hub process, assembled: config → hot store → embedded broker (when no
+ * external one is configured) → MQTT consumer → HTTP API.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { createLogger, type Logger } from "@tributary/shared/log";
+import type { HubConfig } from "./config.ts";
+import { HotStore } from "./store/hot_store.ts";
+import { createHubMetrics } from "./metrics.ts";
+import { EmbeddedBroker } from "./broker/embedded_broker.ts";
+import { BatchHandler } from "./consumers/batch_handler.ts";
+import type { Consumer } from "./consumers/consumer.ts";
+import { mqttConsumerFactory } from "./consumers/mqtt/mod.ts";
+import { createHubApp } from "./http/app.ts";
+import { type HttpServer, serveHttp } from "./http/server.ts";
+
+/** Options of {@linkcode Hub}. */
+export interface HubOptions {
+  /** @default a JSON logger on stderr at `config.hub.log_level` */
+  log?: Logger;
+}
+
+/** Where a started hub can be reached. */
+export interface HubEndpoints {
+  /** `http://host:port` of the HTTP API. */
+  http: string;
+  /** The MQTT broker the hub consumes from (embedded or external), without credentials. */
+  mqtt: string;
+}
+
+/** The DuckDB file name inside `hub.data_dir`. */
+export const HUB_DB_FILE = "hub.duckdb";
+
+/**
+ * A hub: `start()` brings every part up in order, `stop()` takes them down in
+ * reverse (HTTP, consumer, broker, store).
+ *
+ * @example
+ * ```ts
+ * const hub = new Hub(await loadHubConfig("hub.toml"));
+ * const { http, mqtt } = await hub.start();
+ * // ...
+ * await hub.stop();
+ * ```
+ */
+export class Hub {
+  readonly #config: HubConfig;
+  readonly #log: Logger;
+  #store: HotStore | undefined;
+  #broker: EmbeddedBroker | undefined;
+  #consumer: Consumer | undefined;
+  #http: HttpServer | undefined;
+  #started: Promise<HubEndpoints> | undefined;
+  /** The bare start sequence, so that stop() can wait for it to settle first. */
+  #starting: Promise<unknown> = Promise.resolve();
+  #stopping: Promise<void> | undefined;
+
+  constructor(config: HubConfig, options: HubOptions = {}) {
+    this.#config = config;
+    this.#log = options.log ??
+      createLogger({ level: config.hub.log_level, fields: { component: "hub" } });
+  }
+
+  /**
+   * Starts every part. On failure, stops what had started and rethrows.
+   *
+   * @throws {ConfigError} for a config problem found only at start (e.g. an unreadable TLS file).
+   */
+  start(): Promise<HubEndpoints> {
+    if (!this.#started) {
+      const starting = this.#start();
+      this.#starting = starting.catch(() => {});
+      this.#started = starting.catch(async (error) => {
+        await this.stop();
+        throw error;
+      });
+    }
+    return this.#started;
+  }
+
+  /** Stops every part, draining. Idempotent; safe before start. */
+  stop(): Promise<void> {
+    return (this.#stopping ??= this.#stop());
+  }
+
+  async #start(): Promise<HubEndpoints> {
+    const config = this.#config;
+    const log = this.#log;
+    await Deno.mkdir(config.hub.data_dir, { recursive: true });
+    const dbPath = join(config.hub.data_dir, HUB_DB_FILE);
+    this.#store = await HotStore.open({
+      path: dbPath,
+      maxQuarantineRawBytes: config.limits.max_quarantine_raw_bytes,
+    });
+    log.info("hot store open", { path: dbPath });
+    const metrics = createHubMetrics();
+
+    let mqttUrl = config.mqtt.url;
+    if (mqttUrl === "") {
+      this.#broker = new EmbeddedBroker({
+        listen: config.broker.listen,
+        log: log.child({ part: "broker" }),
+      });
+      await this.#broker.start();
+      mqttUrl = this.#broker.url!;
+    }
+
+    const handler = new BatchHandler({
+      store: this.#store,
+      metrics,
+      log: log.child({ part: "ingest" }),
+      limits: {
+        maxMessageBytes: config.limits.max_message_bytes,
+        maxRows: config.limits.max_rows_per_batch,
+      },
+    });
+    this.#consumer = mqttConsumerFactory.create(
+      { ...config.mqtt, url: mqttUrl },
+      { handler, metrics, log: log.child({ part: "mqtt" }) },
+    );
+    await this.#consumer.start();
+
+    const app = createHubApp({
+      store: this.#store,
+      registry: metrics.registry,
+      log: log.child({ part: "http" }),
+      query: { maxRows: config.http.query_max_rows, timeoutMs: config.http.query_timeout_ms },
+    });
+    this.#http = serveHttp(config.http.listen, app.fetch);
+    const endpoints = { http: this.#http.url, mqtt: withoutCredentials(mqttUrl) };
+    log.info("hub started", { ...endpoints });
+    return endpoints;
+  }
+
+  async #stop(): Promise<void> {
+    // A stop during start waits for the parts being started, so none is left running.
+    await this.#starting;
+    const steps: [string, (() => Promise<void>) | undefined][] = [
+      ["http", this.#http && (() => this.#http!.stop())],
+      ["consumer", this.#consumer && (() => this.#consumer!.stop())],
+      ["broker", this.#broker && (() => this.#broker!.stop())],
+      ["store", this.#store && (() => this.#store!.close())],
+    ];
+    for (const [part, stop] of steps) {
+      if (!stop) continue;
+      try {
+        await stop();
+      } catch (error) {
+        // Keep going: the store must still be closed when the consumer fails to stop.
+        this.#log.error("stop failed", { part, error });
+      }
+    }
+    this.#log.info("hub stopped");
+  }
+}
+
+/** `url` with any user name and password removed, for logs and the ready line. */
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username === "" && parsed.password === "") return url;
+    parsed.username = "";
+    parsed.password = "";
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Runs SQL from an HTTP client against the hot store, read-only: exactly one
+ * statement, and DuckDB must classify it as a SELECT once prepared. Results
+ * are bounded in rows and time.
+ *
+ * @module
+ */
+import {
+  type DuckDBConnection,
+  type DuckDBPreparedStatement,
+  StatementType,
+} from "@duckdb/node-api";
+import { type Json, toJson } from "./json_value.ts";
+
+/** A query the hub will not run, or that DuckDB refused; the HTTP API answers 400. */
+export class QueryRefused extends Error {
+  override readonly name: string = "QueryRefused";
+}
+
+/** One result column: its name and DuckDB type, e.g. `TIMESTAMP_NS` or `INTEGER[]`. */
+export interface QueryColumn {
+  name: string;
+  type: string;
+}
+
+/** The answer of {@linkcode runReadOnlyQuery}. */
+export interface QueryResult {
+  columns: QueryColumn[];
+  rows: Json[][];
+  /** True when the query had more than `maxRows` rows and only the first `maxRows` are here. */
+  truncated: boolean;
+}
+
+/** Options of {@linkcode runReadOnlyQuery}. */
+export interface ReadOnlyQueryOptions {
+  /** Most rows returned. @default 100000 */
+  maxRows?: number;
+  /** The query is interrupted after this long. @default 30000 */
+  timeoutMs?: number;
+}
+
+/** Longest SQL text accepted, in characters. */
+export const MAX_SQL_CHARS = 100_000;
+
+/**
+ * Runs `sql` on `connection` (which should be used for nothing else meanwhile:
+ * a timeout interrupts whatever the connection runs).
+ *
+ * @throws {QueryRefused} when `sql` is not exactly one SELECT, when DuckDB
+ * reports an error (its message is kept) or when the timeout passes.
+ * @example
+ * ```ts
+ * const result = await runReadOnlyQuery(connection, "SELECT count(*) AS n FROM readings");
+ * result.rows; // [[1234]]
+ * ```
+ */
+export async function runReadOnlyQuery(
+  connection: DuckDBConnection,
+  sql: unknown,
+  options: ReadOnlyQueryOptions = {},
+): Promise<QueryResult> {
+  const maxRows = options.maxRows ?? 100_000;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  if (typeof sql !== "string" || sql.trim() === "") {
+    throw new QueryRefused(`sql: expected a non-empty string, got ${describe(sql)}`);
+  }
+  if (sql.length > MAX_SQL_CHARS) {
+    throw new QueryRefused(`sql: ${sql.length} characters, at most ${MAX_SQL_CHARS} allowed`);
+  }
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    connection.interrupt();
+  }, timeoutMs);
+  let prepared: DuckDBPreparedStatement | undefined;
+  try {
+    const extracted = await connection.extractStatements(sql);
+    if (extracted.count !== 1) {
+      throw new QueryRefused(`sql: expected exactly one statement, got ${extracted.count}`);
+    }
+    prepared = await extracted.prepare(0);
+    const type = prepared.statementType;
+    if (type !== StatementType.SELECT) {
+      throw new QueryRefused(
+        `sql: only SELECT statements are allowed, got ${StatementType[type] ?? type}`,
+      );
+    }
+    const result = await prepared.stream();
+    const columns = result.columnNames().map((name, i) => {
+      const columnType = result.columnType(i);
+      return { name, type: columnType.alias ?? columnType.toString() };
+    });
+    const rows: Json[][] = [];
+    let truncated = false;
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      for (const row of chunk.getRows()) {
+        if (rows.length === maxRows) {
+          truncated = true;
+          break;
+        }
+        rows.push(row.map(toJson));
+      }
+      if (truncated) break;
+    }
+    return { columns, rows, truncated };
+  } catch (error) {
+    if (error instanceof QueryRefused) throw error;
+    if (timedOut) throw new QueryRefused(`query interrupted after the ${timeoutMs} ms time limit`);
+    throw new QueryRefused(error instanceof Error ? error.message : String(error), {
+      cause: error,
+    });
+  } finally {
+    clearTimeout(timer);
+    prepared?.destroySync();
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  return typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : typeof value;
+}
