@@ -1,1 +1,136 @@
-console.log("todo");
+/**
+ * The agent CLI.
+ *
+ * ```
+ * deno run -A agent/main.ts run --config agent.toml
+ * deno run -A agent/main.ts status --config agent.toml [--json]
+ * deno run -A agent/main.ts --help
+ * ```
+ *
+ * Exit codes: 0 done (or stopped by SIGINT/SIGTERM), 1 runtime failure,
+ * 2 bad usage or config. Only this file exits the process.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { ConfigError } from "@tributary/shared/errors";
+import { startAgent } from "./agent.ts";
+import { loadConfig } from "./config.ts";
+import { formatStatusTable, readStatus } from "./status.ts";
+
+/** The text of `--help`. */
+export const HELP =
+  `Tributary agent: collects records, buffers them in DuckDB, ships them to the hub.
+
+Usage:
+  agent run --config FILE            run the agent until SIGINT or SIGTERM
+  agent status --config FILE [--json]
+                                     backlog per stream: asks the running agent
+                                     (GET /status at [http] listen), or reads the
+                                     buffer file read-only when none runs
+  agent --help                       this text
+
+Options:
+  -c, --config FILE   TOML config file (required for run and status)
+      --json          status: print JSON instead of a table
+  -h, --help          show this text
+
+On start, run prints one line to stdout:
+  {"event":"ready","http":"http://127.0.0.1:PORT"}
+Logs are JSON lines on stderr. TRIBUTARY_MQTT_PASSWORD overrides
+[transport.mqtt] password.
+
+Exit codes: 0 ok, 1 runtime failure, 2 bad usage or config.
+Every config option and its default: docs/agent.md (example: agent/agent.example.toml).
+`;
+
+/** Where the CLI writes and which signals stop it; tests substitute these. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: Record<string, string | undefined>;
+  /** Resolves when the process should stop (SIGINT or SIGTERM). */
+  waitForStop(): Promise<void>;
+}
+
+/** Runs the CLI with `args`; resolves with the exit code. */
+export async function main(args: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        config: { type: "string", short: "c" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    io.stderr(`${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  const [command, ...extra] = positionals;
+  if ((command !== "run" && command !== "status") || extra.length > 0) {
+    io.stderr(
+      `${
+        command === undefined ? "missing command" : `unknown command: ${positionals.join(" ")}`
+      }\n\n${HELP}`,
+    );
+    return 2;
+  }
+  if (values.config === undefined) {
+    io.stderr(`${command}: --config FILE is required\n`);
+    return 2;
+  }
+  try {
+    const config = await loadConfig(values.config, io.env);
+    if (command === "status") {
+      const { status, source } = await readStatus(config);
+      io.stdout(
+        values.json ? `${JSON.stringify(status)}\n` : `${formatStatusTable(status, source)}\n`,
+      );
+      return 0;
+    }
+    const agent = await startAgent(config);
+    io.stdout(`${JSON.stringify({ event: "ready", http: agent.httpUrl })}\n`);
+    await io.waitForStop();
+    await agent.stop();
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr(`config error: ${error.message}\n`);
+      return 2;
+    }
+    io.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+/** Resolves on the first SIGINT or SIGTERM, then removes its listeners. */
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+    const handler = () => {
+      for (const s of signals) Deno.removeSignalListener(s, handler);
+      resolve();
+    };
+    for (const s of signals) Deno.addSignalListener(s, handler);
+  });
+}
+
+if (import.meta.main) {
+  const encoder = new TextEncoder();
+  const code = await main(Deno.args, {
+    stdout: (text) => Deno.stdout.writeSync(encoder.encode(text)),
+    stderr: (text) => Deno.stderr.writeSync(encoder.encode(text)),
+    env: Deno.env.toObject(),
+    waitForStop: waitForSignal,
+  });
+  Deno.exit(code);
+}

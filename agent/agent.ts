@@ -1,0 +1,160 @@
+/**
+ * Wires an agent together: buffer, transport, shipper, metrics, HTTP API and
+ * inputs; starts them in dependency order and stops them in reverse.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { PermanentError, RetryableError } from "@tributary/shared/errors";
+import { createLogger, type Logger } from "@tributary/shared/log";
+import type { Kind, RowOf } from "@tributary/shared/records";
+import { AgentBuffer } from "./buffer/mod.ts";
+import type { AgentConfig } from "./config.ts";
+import { createHttpApp, type HttpServer, startHttpServer } from "./http/server.ts";
+import type { Input, InputContext } from "./inputs/input.ts";
+import { createAgentMetrics } from "./metrics.ts";
+import { Shipper } from "./shipper.ts";
+import type { Transport } from "./transports/transport.ts";
+
+/** Name of the buffer file inside `[agent] data_dir`. */
+export const BUFFER_FILE = "buffer.duckdb";
+
+/** Path of the buffer file of `config`. */
+export function bufferPath(config: AgentConfig): string {
+  return join(config.agent.data_dir, BUFFER_FILE);
+}
+
+/** Options of {@linkcode startAgent}. */
+export interface StartAgentOptions {
+  /** @default a JSON logger on stderr at `[agent] log_level` */
+  log?: Logger;
+}
+
+/** A running agent. */
+export interface Agent {
+  /** Base URL of the HTTP API, with the actual port. */
+  readonly httpUrl: string;
+  readonly buffer: AgentBuffer;
+  readonly shipper: Shipper;
+  readonly transport: Transport;
+  readonly inputs: readonly Input[];
+  /**
+   * Stops inputs, drains the shipper, stops the transport and the HTTP API,
+   * closes the buffer. Idempotent.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an agent from a validated config. On failure, whatever was started
+ * is stopped again before the error is rethrown.
+ *
+ * @throws {ConfigError} e.g. an unreadable TLS file.
+ * @throws {RetryableError} reason `buffer_open` when the buffer file is locked or unreadable.
+ */
+export async function startAgent(
+  config: AgentConfig,
+  options: StartAgentOptions = {},
+): Promise<Agent> {
+  const agentId = config.agent.id;
+  const log = options.log ??
+    createLogger({ level: config.agent.log_level, fields: { component: "agent", agent: agentId } });
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (error) {
+        log.error("error while stopping", { error });
+      }
+    }
+  };
+  try {
+    const buffer = await AgentBuffer.open({ path: bufferPath(config), agent: agentId });
+    cleanups.push(() => buffer.close());
+
+    const transport = config.transport.create({
+      agent: agentId,
+      log: log.child({ transport: config.transport.type }),
+    });
+    cleanups.push(() => transport.stop());
+    await transport.start();
+
+    const s = config.shipper;
+    const shipper = new Shipper({
+      buffer,
+      transport,
+      log: log.child({ part: "shipper" }),
+      maxBatchRows: s.max_batch_rows,
+      lingerMs: s.linger_ms,
+      inFlight: s.in_flight,
+      codec: s.codec,
+      retryInitialMs: s.retry_initial_ms,
+      retryMaxMs: s.retry_max_ms,
+      drainTimeoutMs: s.drain_timeout_ms,
+    });
+    cleanups.push(() => shipper.stop());
+    await shipper.start();
+
+    const metrics = createAgentMetrics({
+      stats: () => buffer.stats(),
+      counters: () => shipper.counters(),
+      connected: () => transport.connected,
+    });
+    const http: HttpServer = await startHttpServer({
+      hostname: config.http.address.hostname,
+      port: config.http.address.port,
+      app: createHttpApp({
+        agent: agentId,
+        registry: metrics.registry,
+        stats: () => buffer.stats(),
+        log,
+      }),
+    });
+    cleanups.push(() => http.close());
+
+    const inputs: Input[] = [];
+    for (const [i, spec] of config.inputs.entries()) {
+      const ctx: InputContext = {
+        agent: agentId,
+        log: log.child({ input: spec.type, index: i }),
+        async write<K extends Kind>(kind: K, rows: readonly RowOf[K][]): Promise<void> {
+          try {
+            await buffer.append(kind, rows);
+          } catch (error) {
+            const reason = error instanceof PermanentError || error instanceof RetryableError
+              ? error.reason
+              : "error";
+            metrics.writeFailed(kind, reason);
+            throw error;
+          }
+          metrics.rowsBuffered(kind, rows.length);
+          shipper.wake(kind);
+        },
+      };
+      const input = spec.create(ctx);
+      cleanups.push(() => input.stop());
+      inputs.push(input);
+      await input.start();
+    }
+    log.info("agent started", { http: http.url, inputs: config.inputs.length });
+
+    let stopping: Promise<void> | undefined;
+    return {
+      httpUrl: http.url,
+      buffer,
+      shipper,
+      transport,
+      inputs,
+      stop: () =>
+        stopping ??= (async () => {
+          log.info("agent stopping");
+          await cleanup();
+          log.info("agent stopped");
+        })(),
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

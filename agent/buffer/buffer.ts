@@ -1,0 +1,554 @@
+/**
+ * The agent's store-and-forward buffer: one DuckDB file holding every record
+ * not yet acknowledged, one table per kind.
+ *
+ * - `append` validates rows, assigns contiguous sequence numbers and commits
+ *   rows and the new `next_seq` in ONE transaction; it resolves only after
+ *   COMMIT, so an input may acknowledge its source once it resolves.
+ * - `readBatch` returns the oldest rows after a cursor as a `Batch`, with
+ *   bounded memory: each query is limited by a seq range and `LIMIT`, so the
+ *   backlog is never loaded whole.
+ * - `retire` deletes acknowledged rows (acks may come out of order).
+ *
+ * Writes go through one connection, reads through another, each serialized
+ * (a DuckDB connection runs one query at a time).
+ *
+ * @module
+ */
+import {
+  type DuckDBConnection,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  DuckDBListVector,
+  type DuckDBVector,
+  listValue,
+} from "@duckdb/node-api";
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { PermanentError, RetryableError } from "@tributary/shared/errors";
+import {
+  type Batch,
+  bodyColumns,
+  type Columns,
+  type ColumnSpec,
+  type ColumnValues,
+  type Kind,
+  KINDS,
+  nowNs,
+  type RowOf,
+} from "@tributary/shared/records";
+import {
+  approxRowBytesSql,
+  bufferDuckDBType,
+  bufferTable,
+  quoteIdent,
+  schemaStatements,
+} from "./schema.ts";
+import { validateRows } from "./rows.ts";
+import { SerialQueue } from "./serial.ts";
+
+/** Options of {@linkcode AgentBuffer.open}. */
+export interface BufferOptions {
+  /** Path of the DuckDB file; its folder is created when missing. `:memory:` for tests. */
+  path: string;
+  /** Agent id written into every batch read. */
+  agent: string;
+  /**
+   * Open the file read-only (for `agent status` while no agent runs): no
+   * schema changes, and every write method throws.
+   * @default false
+   */
+  readOnly?: boolean;
+}
+
+/** An inclusive range of sequence numbers. */
+export interface SeqRange {
+  firstSeq: bigint;
+  lastSeq: bigint;
+}
+
+/** Options of {@linkcode AgentBuffer.readBatch}. */
+export interface ReadBatchOptions {
+  /** Read no row with a seq above this (to resend a batch with exactly its old bounds). */
+  throughSeq?: bigint;
+}
+
+/** Options of {@linkcode AgentBuffer.retire}. */
+export interface RetireOptions {
+  /**
+   * Count the deleted rows as acknowledged (`acked_rows`); false when rows are
+   * discarded because they can never be sent.
+   * @default true
+   */
+  acknowledged?: boolean;
+}
+
+/** Figures of one stream, as `status` and `/metrics` show them. */
+export interface StreamStats {
+  /** Rows in the buffer not yet acknowledged (in flight included). */
+  backlog_rows: number;
+  /** Approximate raw size of those rows, in bytes. */
+  backlog_bytes: number;
+  /** Age of the oldest unacknowledged row by its recv_ts, in seconds; 0 if none. */
+  oldest_unsent_age_s: number;
+  /** The sequence number the next appended row gets. */
+  next_seq: number;
+  /** Rows acknowledged and retired since the buffer file was created. */
+  acked_rows: number;
+}
+
+/** A DataChunk holds at most this many rows (DuckDB's vector size). */
+const CHUNK_ROWS = 2048;
+
+/** The store-and-forward buffer. Create with {@linkcode AgentBuffer.open}. */
+export class AgentBuffer {
+  readonly #instance: DuckDBInstance;
+  readonly #writer: DuckDBConnection | undefined;
+  readonly #reader: DuckDBConnection;
+  readonly #writes = new SerialQueue();
+  readonly #reads = new SerialQueue();
+  readonly #nextSeq: Map<Kind, bigint>;
+  readonly #agent: string;
+  #closed = false;
+
+  private constructor(
+    instance: DuckDBInstance,
+    writer: DuckDBConnection | undefined,
+    reader: DuckDBConnection,
+    agent: string,
+    nextSeq: Map<Kind, bigint>,
+  ) {
+    this.#instance = instance;
+    this.#writer = writer;
+    this.#reader = reader;
+    this.#agent = agent;
+    this.#nextSeq = nextSeq;
+  }
+
+  /**
+   * Opens (or creates) the buffer file and brings its schema up to date.
+   *
+   * @throws {RetryableError} reason `buffer_open` when DuckDB cannot open the
+   * file (e.g. another process holds it).
+   */
+  static async open(options: BufferOptions): Promise<AgentBuffer> {
+    const readOnly = options.readOnly ?? false;
+    if (!readOnly && options.path !== ":memory:") {
+      await mkdir(dirname(options.path), { recursive: true });
+    }
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(
+        options.path,
+        readOnly ? { access_mode: "READ_ONLY" } : {},
+      );
+    } catch (cause) {
+      throw new RetryableError(
+        "buffer_open",
+        `cannot open buffer ${options.path}: ${errorText(cause)}`,
+        { cause },
+      );
+    }
+    const connections: DuckDBConnection[] = [];
+    try {
+      const reader = await instance.connect();
+      connections.push(reader);
+      let writer: DuckDBConnection | undefined;
+      if (!readOnly) {
+        writer = await instance.connect();
+        connections.push(writer);
+        for (const sql of schemaStatements()) await writer.run(sql);
+      }
+      const nextSeq = new Map<Kind, bigint>();
+      const rows = (await reader.runAndReadAll("SELECT stream, next_seq FROM streams")).getRows();
+      for (const [stream, next] of rows) {
+        if (KINDS.includes(stream as Kind) && typeof next === "bigint") {
+          nextSeq.set(stream as Kind, next);
+        }
+      }
+      return new AgentBuffer(instance, writer, reader, options.agent, nextSeq);
+    } catch (cause) {
+      for (const c of connections) c.closeSync();
+      instance.closeSync();
+      throw new RetryableError(
+        "buffer_open",
+        `cannot prepare buffer ${options.path}: ${errorText(cause)}`,
+        { cause },
+      );
+    }
+  }
+
+  /**
+   * Validates `rows`, assigns them the next contiguous sequence numbers and
+   * commits them in one transaction. Resolves after COMMIT with the seq range
+   * given, or `undefined` when `rows` is empty.
+   *
+   * @throws {PermanentError} reason `invalid_row` naming the bad row and field (nothing is written).
+   * @throws {RetryableError} reason `buffer_write` when DuckDB fails (nothing is written).
+   */
+  async append<K extends Kind>(
+    kind: K,
+    rows: readonly RowOf[K][],
+  ): Promise<SeqRange | undefined> {
+    validateRows(kind, rows);
+    if (rows.length === 0) return undefined;
+    return await this.#write("buffer_write", async (conn) => {
+      const firstSeq = this.#nextSeq.get(kind) ?? 1n;
+      const next = firstSeq + BigInt(rows.length);
+      await conn.run("BEGIN TRANSACTION");
+      try {
+        const appender = await conn.createAppender(bufferTable(kind));
+        try {
+          for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
+            const count = Math.min(CHUNK_ROWS, rows.length - start);
+            appender.appendDataChunk(buildChunk(kind, rows, start, count, firstSeq));
+          }
+          appender.flushSync();
+        } finally {
+          appender.closeSync();
+        }
+        await conn.run(`UPDATE streams SET next_seq = ${next} WHERE stream = '${kind}'`);
+        await conn.run("COMMIT");
+      } catch (error) {
+        await rollback(conn);
+        throw error;
+      }
+      this.#nextSeq.set(kind, next);
+      return { firstSeq, lastSeq: next - 1n };
+    });
+  }
+
+  /**
+   * Reads up to `maxRows` of the oldest rows of `kind` with seq > `afterSeq`
+   * (and <= `options.throughSeq`), oldest first, or `undefined` when there are none.
+   *
+   * Memory is bounded by `maxRows`: rows are fetched in seq windows, each query
+   * limited, so a backlog of any size is never loaded whole.
+   */
+  async readBatch(
+    kind: Kind,
+    afterSeq: bigint,
+    maxRows: number,
+    options: ReadBatchOptions = {},
+  ): Promise<Batch | undefined> {
+    if (!Number.isInteger(maxRows) || maxRows < 1) {
+      throw new RangeError(`readBatch: maxRows must be a positive integer, got ${maxRows}`);
+    }
+    return await this.#read(async (conn) => {
+      const specs = bodyColumns(kind);
+      const collectors = specs.map(createCollector);
+      const lastAssigned = (this.#nextSeq.get(kind) ?? 1n) - 1n;
+      const limit = options.throughSeq !== undefined && options.throughSeq < lastAssigned
+        ? options.throughSeq
+        : lastAssigned;
+      const select = specs.map((c) => quoteIdent(c.name)).join(", ");
+      let from = afterSeq;
+      let wanted = maxRows;
+      let window = BigInt(maxRows);
+      // Seq windows let DuckDB skip row groups by their min/max statistics;
+      // a window that finds nothing (a gap left by out-of-order acks) doubles.
+      while (wanted > 0 && from < limit) {
+        const to = from + window < limit ? from + window : limit;
+        const result = await conn.stream(
+          `SELECT ${select} FROM ${bufferTable(kind)} WHERE seq > ${from} AND seq <= ${to} ` +
+            `ORDER BY seq LIMIT ${wanted}`,
+        );
+        let got = 0;
+        for (;;) {
+          const chunk = await result.fetchChunk();
+          if (chunk === null || chunk.rowCount === 0) break;
+          for (let i = 0; i < collectors.length; i++) {
+            collectors[i]!.push(chunk.getColumnVector(i), chunk.rowCount);
+          }
+          got += chunk.rowCount;
+        }
+        wanted -= got;
+        from = to;
+        window = got === 0 ? window * 2n : BigInt(maxRows);
+      }
+      const rowCount = maxRows - wanted;
+      if (rowCount === 0) return undefined;
+      const columns: Columns = {};
+      specs.forEach((spec, i) => columns[spec.name] = collectors[i]!.finish());
+      const seq = columns.seq as BigInt64Array;
+      return {
+        agent: this.#agent,
+        stream: kind,
+        firstSeq: seq[0]!,
+        lastSeq: seq[rowCount - 1]!,
+        rowCount,
+        columns,
+      };
+    });
+  }
+
+  /**
+   * Records that the batch `range` of `kind` was handed to the transport, so
+   * that after a failure or a restart it is resent with exactly these bounds.
+   */
+  markPending(kind: Kind, range: SeqRange): Promise<void> {
+    return this.#write("buffer_write", async (conn) => {
+      await conn.run(
+        `INSERT INTO pending_batches VALUES ('${kind}', ${range.firstSeq}, ${range.lastSeq})`,
+      );
+    });
+  }
+
+  /**
+   * Replaces the pending batch `range` by the given smaller ranges (after the
+   * transport refused it as too large), in one transaction.
+   */
+  replacePending(kind: Kind, range: SeqRange, parts: readonly SeqRange[]): Promise<void> {
+    return this.#write("buffer_write", async (conn) => {
+      await conn.run("BEGIN TRANSACTION");
+      try {
+        await conn.run(
+          `DELETE FROM pending_batches WHERE stream = '${kind}' AND first_seq = ${range.firstSeq} AND last_seq = ${range.lastSeq}`,
+        );
+        for (const p of parts) {
+          await conn.run(
+            `INSERT INTO pending_batches VALUES ('${kind}', ${p.firstSeq}, ${p.lastSeq})`,
+          );
+        }
+        await conn.run("COMMIT");
+      } catch (error) {
+        await rollback(conn);
+        throw error;
+      }
+    });
+  }
+
+  /** The pending batch ranges of `kind`, oldest first. */
+  pendingRanges(kind: Kind): Promise<SeqRange[]> {
+    return this.#read(async (conn) => {
+      const reader = await conn.runAndReadAll(
+        `SELECT first_seq, last_seq FROM pending_batches WHERE stream = '${kind}' ORDER BY first_seq`,
+      );
+      return reader.getRows().map(([firstSeq, lastSeq]) => ({
+        firstSeq: firstSeq as bigint,
+        lastSeq: lastSeq as bigint,
+      }));
+    });
+  }
+
+  /**
+   * Deletes the rows of `kind` with seq in [firstSeq, lastSeq] and the pending
+   * marks inside that range, and (unless `acknowledged: false`) adds them to
+   * `acked_rows`, in one transaction. Idempotent; ranges may come in any order.
+   * Resolves with the number of rows deleted.
+   */
+  retire(
+    kind: Kind,
+    firstSeq: bigint,
+    lastSeq: bigint,
+    options: RetireOptions = {},
+  ): Promise<number> {
+    return this.#write("buffer_write", async (conn) => {
+      await conn.run("BEGIN TRANSACTION");
+      try {
+        const deleted = await conn.run(
+          `DELETE FROM ${bufferTable(kind)} WHERE seq BETWEEN ${firstSeq} AND ${lastSeq}`,
+        );
+        const count = deleted.rowsChanged;
+        if (options.acknowledged ?? true) {
+          await conn.run(
+            `UPDATE streams SET acked_rows = acked_rows + ${count} WHERE stream = '${kind}'`,
+          );
+        }
+        await conn.run(
+          `DELETE FROM pending_batches WHERE stream = '${kind}' AND first_seq >= ${firstSeq} AND last_seq <= ${lastSeq}`,
+        );
+        await conn.run("COMMIT");
+        return count;
+      } catch (error) {
+        await rollback(conn);
+        throw error;
+      }
+    });
+  }
+
+  /** The last sequence number assigned for `kind` (0 when none yet). */
+  lastAssignedSeq(kind: Kind): bigint {
+    return (this.#nextSeq.get(kind) ?? 1n) - 1n;
+  }
+
+  /** Per-stream backlog figures. Scans the backlog's text lengths, so call it at scrape rate, not per row. */
+  stats(): Promise<Record<Kind, StreamStats>> {
+    return this.#read(async (conn) => {
+      const now = nowNs();
+      const backlog = KINDS.map((k) =>
+        `SELECT '${k}' AS stream, count(*)::BIGINT, min(recv_ts), ` +
+        `coalesce(sum(${approxRowBytesSql(k)}), 0)::BIGINT FROM ${bufferTable(k)}`
+      ).join(" UNION ALL ");
+      const rows = (await conn.runAndReadAll(backlog)).getRows();
+      const streams = (await conn.runAndReadAll("SELECT stream, next_seq, acked_rows FROM streams"))
+        .getRows();
+      const out = {} as Record<Kind, StreamStats>;
+      for (const kind of KINDS) {
+        const [, count, oldest, bytes] = rows.find((r) => r[0] === kind) ?? [];
+        const [, next, acked] = streams.find((r) => r[0] === kind) ?? [];
+        out[kind] = {
+          backlog_rows: Number(count ?? 0n),
+          backlog_bytes: Number(bytes ?? 0n),
+          oldest_unsent_age_s: typeof oldest === "bigint" && oldest < now
+            ? Number(now - oldest) / 1e9
+            : 0,
+          next_seq: Number(next ?? 1n),
+          acked_rows: Number(acked ?? 0n),
+        };
+      }
+      return out;
+    });
+  }
+
+  /** Waits for queued work, then closes the connections and the file. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([this.#writes.idle(), this.#reads.idle()]);
+    this.#writer?.closeSync();
+    this.#reader.closeSync();
+    this.#instance.closeSync();
+  }
+
+  #write<T>(reason: string, task: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    const writer = this.#writer;
+    if (writer === undefined) {
+      return Promise.reject(new PermanentError("read_only", "the buffer was opened read-only"));
+    }
+    return this.#writes.run(async () => {
+      if (this.#closed) throw new RetryableError("buffer_closed", "the buffer is closed");
+      try {
+        return await task(writer);
+      } catch (error) {
+        if (error instanceof PermanentError || error instanceof RetryableError) throw error;
+        throw new RetryableError(reason, `buffer write failed: ${errorText(error)}`, {
+          cause: error,
+        });
+      }
+    });
+  }
+
+  #read<T>(task: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.#reads.run(async () => {
+      if (this.#closed) throw new RetryableError("buffer_closed", "the buffer is closed");
+      try {
+        return await task(this.#reader);
+      } catch (error) {
+        if (error instanceof PermanentError || error instanceof RetryableError) throw error;
+        throw new RetryableError("buffer_read", `buffer read failed: ${errorText(error)}`, {
+          cause: error,
+        });
+      }
+    });
+  }
+}
+
+async function rollback(conn: DuckDBConnection): Promise<void> {
+  try {
+    await conn.run("ROLLBACK");
+  } catch {
+    // The transaction may already be gone (DuckDB aborts it on some errors).
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function buildChunk<K extends Kind>(
+  kind: K,
+  rows: readonly RowOf[K][],
+  start: number,
+  count: number,
+  firstSeq: bigint,
+): DuckDBDataChunk {
+  const specs = bodyColumns(kind);
+  const chunk = DuckDBDataChunk.create(specs.map((s) => bufferDuckDBType(s.type)), count);
+  specs.forEach((spec, ci) => {
+    const vector = chunk.getColumnVector(ci);
+    if (spec.name === "seq") {
+      const base = firstSeq + BigInt(start);
+      for (let i = 0; i < count; i++) vector.setItem(i, base + BigInt(i));
+    } else {
+      for (let i = 0; i < count; i++) {
+        const value = (rows[start + i] as unknown as Record<string, unknown>)[spec.name];
+        vector.setItem(
+          i,
+          spec.type === "i32_list"
+            ? listValue(value as number[])
+            : value as bigint | number | string,
+        );
+      }
+    }
+    vector.flush();
+  });
+  return chunk;
+}
+
+/** Accumulates one column over several result chunks, then builds its typed array. */
+interface Collector {
+  push(vector: DuckDBVector, count: number): void;
+  finish(): ColumnValues;
+}
+
+function createCollector(spec: ColumnSpec): Collector {
+  switch (spec.type) {
+    case "ts_ns":
+    case "i64": {
+      const values: bigint[] = [];
+      return {
+        push: (v, n) => {
+          for (let i = 0; i < n; i++) values.push(v.getItem(i) as bigint);
+        },
+        finish: () => BigInt64Array.from(values),
+      };
+    }
+    case "i32": {
+      const values: number[] = [];
+      return {
+        push: (v, n) => {
+          for (let i = 0; i < n; i++) values.push(v.getItem(i) as number);
+        },
+        finish: () => Int32Array.from(values),
+      };
+    }
+    case "f64": {
+      const values: number[] = [];
+      return {
+        push: (v, n) => {
+          for (let i = 0; i < n; i++) values.push(v.getItem(i) as number);
+        },
+        finish: () => Float64Array.from(values),
+      };
+    }
+    case "utf8":
+    case "json": {
+      const values: string[] = [];
+      return {
+        push: (v, n) => {
+          for (let i = 0; i < n; i++) values.push(v.getItem(i) as string);
+        },
+        finish: () => values,
+      };
+    }
+    case "i32_list": {
+      const values: Int32Array[] = [];
+      return {
+        push: (v, n) => {
+          if (!(v instanceof DuckDBListVector)) {
+            throw new TypeError(`column ${spec.name}: expected a LIST vector`);
+          }
+          const child = v.childVector;
+          for (let i = 0; i < n; i++) {
+            const offset = v.getEntryOffset(i);
+            const items = new Int32Array(v.getEntryLength(i));
+            for (let j = 0; j < items.length; j++) items[j] = child.getItem(offset + j) as number;
+            values.push(items);
+          }
+        },
+        finish: () => values,
+      };
+    }
+  }
+}

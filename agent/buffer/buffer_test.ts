@@ -1,0 +1,245 @@
+import { PermanentError, RetryableError } from "@tributary/shared/errors";
+import type { Kind, Reading, Trade } from "@tributary/shared/records";
+import { assert, assertEquals, assertRejects } from "@tributary/shared/testing/asserts";
+import { AgentBuffer } from "./buffer.ts";
+
+function readings(from: number, count: number): Reading[] {
+  return Array.from({ length: count }, (_, i) => ({
+    ts: BigInt(1_000 + from + i),
+    recv_ts: BigInt(2_000 + from + i),
+    sensor: `s-${from + i}`,
+    metric: "temperature",
+    value: (from + i) / 4,
+    unit: "degC",
+    tags: `{"i":"${from + i}"}`,
+  }));
+}
+
+function trade(i: number): Trade {
+  return {
+    ts: BigInt(i),
+    recv_ts: BigInt(i),
+    symbol: "MSFT",
+    price: 400 + i / 100,
+    size: 100,
+    exchange: 12,
+    conditions: i % 2 === 0 ? [] : [14, 37],
+    trade_id: `t${i}`,
+  };
+}
+
+async function withBuffer(fn: (buffer: AgentBuffer, path: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/sub/buffer.duckdb`;
+  const buffer = await AgentBuffer.open({ path, agent: "edge-1" });
+  try {
+    await fn(buffer, path);
+  } finally {
+    await buffer.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("AgentBuffer.append assigns contiguous seqs across calls", async () => {
+  await withBuffer(async (buffer) => {
+    assertEquals(await buffer.append("readings", readings(0, 3)), { firstSeq: 1n, lastSeq: 3n });
+    assertEquals(await buffer.append("readings", readings(3, 2)), { firstSeq: 4n, lastSeq: 5n });
+    assertEquals(await buffer.append("trades", [trade(1)]), { firstSeq: 1n, lastSeq: 1n });
+    assertEquals(await buffer.append("readings", []), undefined);
+    assertEquals(buffer.lastAssignedSeq("readings"), 5n);
+  });
+});
+
+Deno.test("AgentBuffer.append spans several data chunks and refuses bad rows whole", async () => {
+  await withBuffer(async (buffer) => {
+    await buffer.append("readings", readings(0, 5000));
+    const bad = [...readings(0, 2), { ...readings(2, 1)[0]!, value: NaN }];
+    await assertRejects(() => buffer.append("readings", bad), PermanentError, "readings[2].value");
+    const stats = await buffer.stats();
+    assertEquals(stats.readings.backlog_rows, 5000);
+    assertEquals(stats.readings.next_seq, 5001);
+    const batch = await buffer.readBatch("readings", 4990n, 100);
+    assertEquals(batch?.rowCount, 10);
+    assertEquals(batch?.lastSeq, 5000n);
+  });
+});
+
+Deno.test("AgentBuffer survives close and reopen with seqs and rows intact", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/buffer.duckdb`;
+  try {
+    const first = await AgentBuffer.open({ path, agent: "edge-1" });
+    await first.append("readings", readings(0, 4));
+    await first.retire("readings", 1n, 1n);
+    await first.close();
+    await first.close(); // idempotent
+    const second = await AgentBuffer.open({ path, agent: "edge-1" });
+    try {
+      assertEquals(await second.append("readings", readings(4, 1)), { firstSeq: 5n, lastSeq: 5n });
+      const batch = await second.readBatch("readings", 0n, 10);
+      assertEquals(batch?.columns.seq, BigInt64Array.from([2n, 3n, 4n, 5n]));
+      const stats = await second.stats();
+      assertEquals(stats.readings.acked_rows, 1);
+      assertEquals(stats.readings.backlog_rows, 4);
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("AgentBuffer.readBatch returns the oldest rows first, limited, with typed columns", async () => {
+  await withBuffer(async (buffer) => {
+    await buffer.append("readings", readings(0, 10));
+    const batch = await buffer.readBatch("readings", 2n, 4);
+    assert(batch !== undefined);
+    assertEquals(batch.agent, "edge-1");
+    assertEquals(batch.stream, "readings");
+    assertEquals([batch.firstSeq, batch.lastSeq, batch.rowCount], [3n, 6n, 4]);
+    assertEquals(batch.columns.seq, BigInt64Array.from([3n, 4n, 5n, 6n]));
+    assertEquals(batch.columns.ts, BigInt64Array.from([1002n, 1003n, 1004n, 1005n]));
+    assertEquals(batch.columns.value, Float64Array.from([0.5, 0.75, 1, 1.25]));
+    assertEquals(batch.columns.sensor, ["s-2", "s-3", "s-4", "s-5"]);
+    assertEquals(batch.columns.tags, ['{"i":"2"}', '{"i":"3"}', '{"i":"4"}', '{"i":"5"}']);
+    assertEquals(await buffer.readBatch("readings", 10n, 4), undefined);
+    assertEquals(await buffer.readBatch("logs", 0n, 4), undefined);
+    const bounded = await buffer.readBatch("readings", 0n, 100, { throughSeq: 3n });
+    assertEquals(bounded?.columns.seq, BigInt64Array.from([1n, 2n, 3n]));
+  });
+});
+
+Deno.test("AgentBuffer.readBatch reads int32 and list columns of trades", async () => {
+  await withBuffer(async (buffer) => {
+    await buffer.append("trades", [trade(1), trade(2)]);
+    const batch = await buffer.readBatch("trades", 0n, 10);
+    assertEquals(batch?.columns.exchange, Int32Array.from([12, 12]));
+    assertEquals(batch?.columns.conditions, [Int32Array.from([14, 37]), new Int32Array(0)]);
+    assertEquals(batch?.columns.price, Float64Array.from([400.01, 400.02]));
+  });
+});
+
+Deno.test("AgentBuffer.readBatch skips gaps left by out-of-order retires", async () => {
+  await withBuffer(async (buffer) => {
+    await buffer.append("readings", readings(0, 100));
+    assertEquals(await buffer.retire("readings", 11n, 90n), 80);
+    const batch = await buffer.readBatch("readings", 5n, 10);
+    assertEquals(Array.from(batch!.columns.seq as BigInt64Array), [
+      6n,
+      7n,
+      8n,
+      9n,
+      10n,
+      91n,
+      92n,
+      93n,
+      94n,
+      95n,
+    ]);
+  });
+});
+
+Deno.test("AgentBuffer.retire deletes out of order, idempotently, and counts acked rows", async () => {
+  await withBuffer(async (buffer) => {
+    await buffer.append("readings", readings(0, 10));
+    assertEquals(await buffer.retire("readings", 6n, 10n), 5);
+    assertEquals(await buffer.retire("readings", 1n, 5n), 5);
+    assertEquals(await buffer.retire("readings", 1n, 5n), 0);
+    await buffer.append("readings", readings(10, 2));
+    assertEquals(await buffer.retire("readings", 11n, 11n, { acknowledged: false }), 1);
+    const stats = await buffer.stats();
+    assertEquals(stats.readings.acked_rows, 10);
+    assertEquals(stats.readings.backlog_rows, 1);
+    assertEquals((await buffer.readBatch("readings", 0n, 10))?.firstSeq, 12n);
+  });
+});
+
+Deno.test("AgentBuffer pending ranges are kept until retired and can be split", async () => {
+  await withBuffer(async (buffer) => {
+    await buffer.append("readings", readings(0, 10));
+    await buffer.markPending("readings", { firstSeq: 1n, lastSeq: 4n });
+    await buffer.markPending("readings", { firstSeq: 5n, lastSeq: 10n });
+    await buffer.replacePending("readings", { firstSeq: 5n, lastSeq: 10n }, [
+      { firstSeq: 5n, lastSeq: 7n },
+      { firstSeq: 8n, lastSeq: 10n },
+    ]);
+    await buffer.retire("readings", 1n, 4n);
+    assertEquals(await buffer.pendingRanges("readings"), [
+      { firstSeq: 5n, lastSeq: 7n },
+      { firstSeq: 8n, lastSeq: 10n },
+    ]);
+    assertEquals(await buffer.pendingRanges("trades"), []);
+  });
+});
+
+Deno.test("AgentBuffer.stats reports backlog, bytes, age and next_seq per stream", async () => {
+  await withBuffer(async (buffer) => {
+    const empty = await buffer.stats();
+    assertEquals(empty.logs, {
+      backlog_rows: 0,
+      backlog_bytes: 0,
+      oldest_unsent_age_s: 0,
+      next_seq: 1,
+      acked_rows: 0,
+    });
+    await buffer.append("readings", readings(0, 2));
+    const stats = await buffer.stats();
+    assertEquals(stats.readings.backlog_rows, 2);
+    assert(stats.readings.backlog_bytes > 2 * 40, `bytes ${stats.readings.backlog_bytes}`);
+    // recv_ts of the test rows is ~1970, so the age is decades.
+    assert(stats.readings.oldest_unsent_age_s > 1e9);
+  });
+});
+
+Deno.test("AgentBuffer read-only mode reads stats and refuses writes", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/buffer.duckdb`;
+  try {
+    const writer = await AgentBuffer.open({ path, agent: "edge-1" });
+    await writer.append("readings", readings(0, 3));
+    await writer.close();
+    const reader = await AgentBuffer.open({ path, agent: "edge-1", readOnly: true });
+    try {
+      assertEquals((await reader.stats()).readings.backlog_rows, 3);
+      await assertRejects(() => reader.append("readings", readings(3, 1)), PermanentError);
+      assertEquals((await reader.readBatch("readings", 0n, 10))?.rowCount, 3);
+    } finally {
+      await reader.close();
+    }
+    await assertRejects(
+      () => AgentBuffer.open({ path: `${dir}/missing/b.duckdb`, agent: "a", readOnly: true }),
+      RetryableError,
+      "cannot open buffer",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("AgentBuffer methods reject after close", async () => {
+  const buffer = await AgentBuffer.open({ path: ":memory:", agent: "a" });
+  await buffer.close();
+  const kind: Kind = "readings";
+  await assertRejects(() => buffer.append(kind, readings(0, 1)), RetryableError, "closed");
+  await assertRejects(() => buffer.stats(), RetryableError, "closed");
+});
+
+Deno.test("DuckDB appender rows take part in BEGIN/ROLLBACK (the fact append relies on)", async () => {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const instance = await DuckDBInstance.create(":memory:");
+  const conn = await instance.connect();
+  try {
+    await conn.run("CREATE TABLE t (x INTEGER)");
+    await conn.run("BEGIN TRANSACTION");
+    const appender = await conn.createAppender("t");
+    appender.appendInteger(1);
+    appender.endRow();
+    appender.flushSync();
+    appender.closeSync();
+    await conn.run("ROLLBACK");
+    assertEquals((await conn.runAndReadAll("SELECT count(*) FROM t")).getRows(), [[0n]]);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+});

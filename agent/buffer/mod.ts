@@ -1,0 +1,7 @@
+/**
+ * The agent's store-and-forward buffer (one DuckDB file).
+ *
+ * @module
+ */
+export * from "./buffer.ts";
+export { validateRows } from "./rows.ts";

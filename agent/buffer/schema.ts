@@ -1,0 +1,116 @@
+/**
+ * The buffer's DuckDB schema, derived from the shared column list so that a
+ * column added in `records.ts` reaches the buffer without an edit here.
+ *
+ * Timestamps are stored as BIGINT nanoseconds (no conversion on the hot path),
+ * JSON as VARCHAR (validated on append), lists as INTEGER[].
+ *
+ * @module
+ */
+import { BIGINT, DOUBLE, type DuckDBType, INTEGER, LIST, VARCHAR } from "@duckdb/node-api";
+import { bodyColumns, type ColumnType, type Kind, KINDS } from "@tributary/shared/records";
+
+/** Name of the buffer table of `kind`, e.g. `buffer_readings`. */
+export function bufferTable(kind: Kind): string {
+  return `buffer_${kind}`;
+}
+
+/** The SQL type a column of `type` is stored as in the buffer. */
+export function bufferSqlType(type: ColumnType): string {
+  switch (type) {
+    case "ts_ns":
+    case "i64":
+      return "BIGINT";
+    case "i32":
+      return "INTEGER";
+    case "f64":
+      return "DOUBLE";
+    case "utf8":
+    case "json":
+      return "VARCHAR";
+    case "i32_list":
+      return "INTEGER[]";
+  }
+}
+
+/** The DuckDB type object of a column of `type`, for building data chunks. */
+export function bufferDuckDBType(type: ColumnType): DuckDBType {
+  switch (type) {
+    case "ts_ns":
+    case "i64":
+      return BIGINT;
+    case "i32":
+      return INTEGER;
+    case "f64":
+      return DOUBLE;
+    case "utf8":
+    case "json":
+      return VARCHAR;
+    case "i32_list":
+      return LIST(INTEGER);
+  }
+}
+
+/** Quotes an identifier for DuckDB (column names such as `value` or `size`). */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** `CREATE TABLE IF NOT EXISTS` for the buffer table of `kind`: `seq` first, then the body columns. */
+export function createBufferTableSql(kind: Kind): string {
+  const columns = bodyColumns(kind).map((c) =>
+    `${quoteIdent(c.name)} ${bufferSqlType(c.type)} NOT NULL`
+  );
+  return `CREATE TABLE IF NOT EXISTS ${bufferTable(kind)} (${columns.join(", ")})`;
+}
+
+/**
+ * Every statement that brings a new or older buffer file up to date; all are
+ * idempotent so they run at every open.
+ *
+ * - `streams`: the next sequence number to assign and the rows acknowledged so far.
+ * - `pending_batches`: seq ranges handed to the transport and not yet
+ *   acknowledged. After a failure or a restart they are resent with exactly the
+ *   same bounds, so the hub's (agent, stream, first_seq, last_seq) dedup key
+ *   recognises a batch it already committed.
+ */
+export function schemaStatements(): string[] {
+  return [
+    ...KINDS.map(createBufferTableSql),
+    `CREATE TABLE IF NOT EXISTS streams (stream VARCHAR PRIMARY KEY, next_seq BIGINT NOT NULL, acked_rows BIGINT NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS pending_batches (stream VARCHAR NOT NULL, first_seq BIGINT NOT NULL, last_seq BIGINT NOT NULL)`,
+    ...KINDS.map((k) => `INSERT OR IGNORE INTO streams VALUES ('${k}', 1, 0)`),
+  ];
+}
+
+/**
+ * SQL for an approximate byte size of the rows of `kind`, close to the raw
+ * Arrow body: 8 bytes per 64-bit value, 4 per 32-bit, text length + 4, list
+ * length * 4 + 4.
+ */
+export function approxRowBytesSql(kind: Kind): string {
+  let fixed = 0;
+  const terms: string[] = [];
+  for (const c of bodyColumns(kind)) {
+    switch (c.type) {
+      case "ts_ns":
+      case "i64":
+      case "f64":
+        fixed += 8;
+        break;
+      case "i32":
+        fixed += 4;
+        break;
+      case "utf8":
+      case "json":
+        fixed += 4;
+        terms.push(`strlen(${quoteIdent(c.name)})`);
+        break;
+      case "i32_list":
+        fixed += 4;
+        terms.push(`4 * len(${quoteIdent(c.name)})`);
+        break;
+    }
+  }
+  return [String(fixed), ...terms].join(" + ");
+}

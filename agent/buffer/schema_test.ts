@@ -1,0 +1,53 @@
+import { DuckDBInstance } from "@duckdb/node-api";
+import { assertEquals, assertMatch } from "@tributary/shared/testing/asserts";
+import { bodyColumns, KINDS } from "@tributary/shared/records";
+import {
+  approxRowBytesSql,
+  bufferSqlType,
+  createBufferTableSql,
+  quoteIdent,
+  schemaStatements,
+} from "./schema.ts";
+
+Deno.test("createBufferTableSql lists seq and every body column in order", () => {
+  const sql = createBufferTableSql("trades");
+  assertMatch(
+    sql,
+    /^CREATE TABLE IF NOT EXISTS buffer_trades \("seq" BIGINT NOT NULL, "ts" BIGINT/,
+  );
+  assertMatch(sql, /"conditions" INTEGER\[\] NOT NULL/);
+});
+
+Deno.test("bufferSqlType maps json to VARCHAR and ts_ns to BIGINT", () => {
+  assertEquals(bufferSqlType("json"), "VARCHAR");
+  assertEquals(bufferSqlType("ts_ns"), "BIGINT");
+  assertEquals(bufferSqlType("i32_list"), "INTEGER[]");
+});
+
+Deno.test("quoteIdent doubles embedded quotes", () => {
+  assertEquals(quoteIdent('a"b'), '"a""b"');
+});
+
+Deno.test("schemaStatements create tables whose columns match bodyColumns and run twice", async () => {
+  const instance = await DuckDBInstance.create(":memory:");
+  const conn = await instance.connect();
+  try {
+    for (let i = 0; i < 2; i++) {
+      for (const sql of schemaStatements()) await conn.run(sql);
+    }
+    for (const kind of KINDS) {
+      const reader = await conn.runAndReadAll(`DESCRIBE buffer_${kind}`);
+      const names = reader.getRows().map((r) => r[0]);
+      assertEquals(names, bodyColumns(kind).map((c) => c.name));
+      const bytes = await conn.runAndReadAll(
+        `SELECT coalesce(sum(${approxRowBytesSql(kind)}), 0) FROM buffer_${kind}`,
+      );
+      assertEquals(bytes.getRows()[0]?.[0], 0n);
+    }
+    const streams = await conn.runAndReadAll("SELECT count(*) FROM streams");
+    assertEquals(streams.getRows()[0]?.[0], BigInt(KINDS.length));
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+});

@@ -1,0 +1,217 @@
+/**
+ * The agent's config file (TOML): defaults, merge and validation. Every
+ * option and its default is documented in docs/agent.md and in
+ * agent/agent.example.toml.
+ *
+ * @module
+ */
+import { parse as parseToml } from "smol-toml";
+import { ConfigError } from "@tributary/shared/errors";
+import { AGENT_ID_RULE, isAgentId } from "@tributary/shared/ids";
+import { isLevel, type Level, LEVELS } from "@tributary/shared/log";
+import { type Codec, CODECS } from "@tributary/shared/wire";
+import {
+  type ListenAddress,
+  readChoice,
+  readInt,
+  readListen,
+  readString,
+  readTable,
+  rejectUnknownKeys,
+} from "./fields.ts";
+import { type ConfiguredInput, configureInput } from "./inputs/registry.ts";
+import { type ConfiguredTransport, configureTransport } from "./transports/registry.ts";
+import { PASSWORD_ENV } from "./transports/mqtt/mod.ts";
+
+/** `[agent]`. */
+export interface AgentSection {
+  /** Agent id (required): used in topics, keys and file names. */
+  id: string;
+  /** Folder of the buffer file `buffer.duckdb`. @default "./data/agent" */
+  data_dir: string;
+  /** Lowest log level written. @default "info" */
+  log_level: Level;
+}
+
+/** `[http]`. */
+export interface HttpSection {
+  /** `host:port` of /healthz, /metrics, /status; port 0 picks a free port. @default "127.0.0.1:8081" */
+  listen: string;
+  /** `listen`, parsed. */
+  address: ListenAddress;
+}
+
+/** `[shipper]`. */
+export interface ShipperSection {
+  /** Most rows per batch. @default 5000 */
+  max_batch_rows: number;
+  /** How long a small batch waits for more rows, in ms. @default 100 */
+  linger_ms: number;
+  /** Batches per stream awaiting confirmation. @default 4 */
+  in_flight: number;
+  /** Body compression: "zstd", "gzip" or "none". @default "zstd" */
+  codec: Codec;
+  /** First retry wait cap, in ms. @default 200 */
+  retry_initial_ms: number;
+  /** Largest retry wait, in ms. @default 10000 */
+  retry_max_ms: number;
+  /** Longest wait for in-flight sends at shutdown, in ms. @default 5000 */
+  drain_timeout_ms: number;
+}
+
+/** The whole validated config. */
+export interface AgentConfig {
+  agent: AgentSection;
+  http: HttpSection;
+  shipper: ShipperSection;
+  transport: ConfiguredTransport;
+  inputs: ConfiguredInput[];
+}
+
+/** Defaults of every section but `[agent] id`, `[transport]` and `[[inputs]]`. */
+export const DEFAULTS = {
+  agent: { data_dir: "./data/agent", log_level: "info" as Level },
+  http: { listen: "127.0.0.1:8081" },
+  shipper: {
+    max_batch_rows: 5000,
+    linger_ms: 100,
+    in_flight: 4,
+    codec: "zstd" as Codec,
+    retry_initial_ms: 200,
+    retry_max_ms: 10_000,
+    drain_timeout_ms: 5000,
+  },
+} as const;
+
+/** Options of {@linkcode parseConfig}. */
+export interface ParseConfigOptions {
+  /** Environment variables (for secrets such as TRIBUTARY_MQTT_PASSWORD). @default {} */
+  env?: Record<string, string | undefined>;
+  /** Name of the file, for error messages. @default "config" */
+  source?: string;
+}
+
+/**
+ * Parses and validates the TOML text of an agent config.
+ *
+ * @example
+ * ```ts
+ * const config = parseConfig('[agent]\nid = "edge-1"\n[[inputs]]\ntype = "sim_sensors"\n');
+ * config.shipper.max_batch_rows; // 5000
+ * ```
+ * @throws {ConfigError} naming the field, the value seen and what is allowed
+ * (field `<source>` for TOML syntax errors).
+ */
+export function parseConfig(text: string, options: ParseConfigOptions = {}): AgentConfig {
+  let raw: unknown;
+  try {
+    raw = parseToml(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new ConfigError(options.source ?? "config", message, "valid TOML");
+  }
+  return validateConfig(raw, options.env ?? {});
+}
+
+/**
+ * Reads, parses and validates the config file at `path`.
+ *
+ * @throws {ConfigError} also when the file cannot be read.
+ */
+export async function loadConfig(
+  path: string,
+  env: Record<string, string | undefined> = {},
+): Promise<AgentConfig> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new ConfigError("--config", path, `a readable file (${(error as Error).message})`);
+  }
+  return parseConfig(text, { env, source: path });
+}
+
+/**
+ * Validates a parsed config table merged over the defaults.
+ *
+ * @throws {ConfigError} naming the field, the value seen and what is allowed.
+ */
+export function validateConfig(
+  raw: unknown,
+  env: Record<string, string | undefined> = {},
+): AgentConfig {
+  const root = readTable(raw, "config");
+  rejectUnknownKeys(root, ["agent", "http", "shipper", "transport", "inputs"], "");
+
+  const a = readTable(root.agent, "agent");
+  rejectUnknownKeys(a, ["id", "data_dir", "log_level"], "agent");
+  if (!isAgentId(a.id)) throw new ConfigError("agent.id", a.id, AGENT_ID_RULE);
+  const logLevel = a.log_level ?? DEFAULTS.agent.log_level;
+  if (!isLevel(logLevel)) {
+    throw new ConfigError("agent.log_level", logLevel, `one of ${LEVELS.join(", ")}`);
+  }
+  const agent: AgentSection = {
+    id: a.id,
+    data_dir: readString(a.data_dir, "agent.data_dir", DEFAULTS.agent.data_dir, { nonEmpty: true }),
+    log_level: logLevel,
+  };
+
+  const h = readTable(root.http, "http");
+  rejectUnknownKeys(h, ["listen"], "http");
+  const listen = readString(h.listen, "http.listen", DEFAULTS.http.listen);
+  const http: HttpSection = { listen, address: readListen(listen, "http.listen", listen) };
+
+  const s = readTable(root.shipper, "shipper");
+  const d = DEFAULTS.shipper;
+  rejectUnknownKeys(s, Object.keys(d), "shipper");
+  const ms = { min: 0, max: 3_600_000 };
+  const shipper: ShipperSection = {
+    max_batch_rows: readInt(s.max_batch_rows, "shipper.max_batch_rows", d.max_batch_rows, {
+      min: 1,
+      max: 1_000_000,
+    }),
+    linger_ms: readInt(s.linger_ms, "shipper.linger_ms", d.linger_ms, ms),
+    in_flight: readInt(s.in_flight, "shipper.in_flight", d.in_flight, { min: 1, max: 1000 }),
+    codec: readChoice(s.codec, "shipper.codec", d.codec, CODECS),
+    retry_initial_ms: readInt(s.retry_initial_ms, "shipper.retry_initial_ms", d.retry_initial_ms, {
+      min: 1,
+      max: 3_600_000,
+    }),
+    retry_max_ms: readInt(s.retry_max_ms, "shipper.retry_max_ms", d.retry_max_ms, {
+      min: 1,
+      max: 3_600_000,
+    }),
+    drain_timeout_ms: readInt(
+      s.drain_timeout_ms,
+      "shipper.drain_timeout_ms",
+      d.drain_timeout_ms,
+      ms,
+    ),
+  };
+  if (shipper.retry_max_ms < shipper.retry_initial_ms) {
+    throw new ConfigError(
+      "shipper.retry_max_ms",
+      shipper.retry_max_ms,
+      `at least shipper.retry_initial_ms (${shipper.retry_initial_ms})`,
+    );
+  }
+
+  const transport = configureTransport(withPasswordFromEnv(root.transport, env), "transport");
+
+  const rawInputs = root.inputs ?? [];
+  if (!Array.isArray(rawInputs)) {
+    throw new ConfigError("inputs", rawInputs, "an array of tables ([[inputs]])");
+  }
+  const inputs = rawInputs.map((r: unknown, i) => configureInput(r, `inputs[${i}]`));
+
+  return { agent, http, shipper, transport, inputs };
+}
+
+/** Applies TRIBUTARY_MQTT_PASSWORD over `[transport.mqtt] password`, without touching the caller's table. */
+function withPasswordFromEnv(raw: unknown, env: Record<string, string | undefined>): unknown {
+  const password = env[PASSWORD_ENV];
+  if (password === undefined) return raw;
+  const transport = readTable(raw, "transport");
+  const mqtt = readTable(transport.mqtt, "transport.mqtt");
+  return { ...transport, mqtt: { ...mqtt, password } };
+}

@@ -1,0 +1,139 @@
+import { ConfigError } from "@tributary/shared/errors";
+import { assertEquals, assertRejects, assertThrows } from "@tributary/shared/testing/asserts";
+import { DEFAULTS, loadConfig, parseConfig } from "./config.ts";
+import { defaultMqttConfig } from "./transports/mqtt/mod.ts";
+
+const minimal = '[agent]\nid = "edge-1"\n';
+
+Deno.test("parseConfig fills every default from a minimal file", () => {
+  const config = parseConfig(minimal);
+  assertEquals(config.agent, { id: "edge-1", data_dir: "./data/agent", log_level: "info" });
+  assertEquals(config.http.listen, "127.0.0.1:8081");
+  assertEquals(config.http.address, { hostname: "127.0.0.1", port: 8081 });
+  assertEquals(config.shipper, { ...DEFAULTS.shipper });
+  assertEquals(config.transport.type, "mqtt");
+  assertEquals(config.transport.config, defaultMqttConfig());
+  assertEquals(config.inputs, []);
+});
+
+Deno.test("parseConfig reads every section and the inputs array", () => {
+  const config = parseConfig(`
+[agent]
+id = "edge-7"
+data_dir = "/var/lib/tributary"
+log_level = "debug"
+[http]
+listen = "127.0.0.1:0"
+[shipper]
+max_batch_rows = 1000
+codec = "gzip"
+[transport]
+type = "mqtt"
+[transport.mqtt]
+url = "mqtts://hub.example:8883"
+username = "edge-7"
+[[inputs]]
+type = "sim_sensors"
+sensors = 4
+[[inputs]]
+type = "sim_market"
+rate = 50
+`);
+  assertEquals(config.agent.log_level, "debug");
+  assertEquals(config.http.address.port, 0);
+  assertEquals([config.shipper.max_batch_rows, config.shipper.codec], [1000, "gzip"]);
+  assertEquals((config.transport.config as { url: string }).url, "mqtts://hub.example:8883");
+  assertEquals(config.inputs.map((i) => i.type), ["sim_sensors", "sim_market"]);
+  assertEquals((config.inputs[1]!.config as { rate: number }).rate, 50);
+});
+
+Deno.test("parseConfig lets TRIBUTARY_MQTT_PASSWORD override the file's password", () => {
+  const file = `${minimal}[transport.mqtt]\npassword = "in-file"\n`;
+  const fromFile = parseConfig(file);
+  assertEquals((fromFile.transport.config as { password: string }).password, "in-file");
+  const fromEnv = parseConfig(file, { env: { TRIBUTARY_MQTT_PASSWORD: "from-env" } });
+  assertEquals((fromEnv.transport.config as { password: string }).password, "from-env");
+  const noSection = parseConfig(minimal, { env: { TRIBUTARY_MQTT_PASSWORD: "x" } });
+  assertEquals((noSection.transport.config as { password: string }).password, "x");
+});
+
+Deno.test("parseConfig errors name the field, the value and what is allowed", () => {
+  const cases: [string, string][] = [
+    ["", "agent.id: got nothing, expected 1 to 64 characters"],
+    ['[agent]\nid = "-bad"\n', 'agent.id: got "-bad"'],
+    [
+      `${minimal}log_level = "verbose"`,
+      'agent.log_level: got "verbose", expected one of debug, info, warn, error',
+    ],
+    [
+      `${minimal}[http]\nlisten = "8081"`,
+      'http.listen: got "8081", expected an address "host:port"',
+    ],
+    [`${minimal}[http]\nlisten = "127.0.0.1:70000"`, "http.listen"],
+    [
+      `${minimal}[shipper]\nmax_batch_rows = 0`,
+      "shipper.max_batch_rows: got 0, expected an integer from 1 to 1000000",
+    ],
+    [
+      `${minimal}[shipper]\ncodec = "lz4"`,
+      'shipper.codec: got "lz4", expected one of "none", "gzip", "zstd"',
+    ],
+    [`${minimal}[shipper]\nin_flight = 2.5`, "shipper.in_flight: got 2.5"],
+    [
+      `${minimal}[shipper]\nretry_initial_ms = 500\nretry_max_ms = 100`,
+      "shipper.retry_max_ms: got 100, expected at least",
+    ],
+    [`${minimal}[shipper]\nbatch_rows = 5`, "shipper.batch_rows: got 5, expected no such option"],
+    [`${minimal}[transport]\ntype = "carrier-pigeon"`, 'transport.type: got "carrier-pigeon"'],
+    [`${minimal}[transport.mqtt]\nkeepalive_s = "30"`, 'transport.mqtt.keepalive_s: got "30"'],
+    [
+      `${minimal}[[inputs]]\ntype = "sim_logs"\nrate = 0`,
+      "inputs[0].rate: got 0, expected a number from 0.001",
+    ],
+    [`${minimal}[[inputs]]\ntype = "nope"`, 'inputs[0].type: got "nope"'],
+    [`${minimal}inputs = 3`, "agent.inputs: got 3, expected no such option"],
+    [`inputs = 3\n${minimal}`, "inputs: got 3, expected an array of tables"],
+    [`${minimal}[metrics]\nport = 1`, 'metrics: got {"port":1}, expected no such option'],
+  ];
+  for (const [text, expected] of cases) {
+    assertThrows(() => parseConfig(text), ConfigError, expected);
+  }
+});
+
+Deno.test("parseConfig reports TOML syntax errors against the source name", () => {
+  assertThrows(
+    () => parseConfig("[agent\n", { source: "agent.toml" }),
+    ConfigError,
+    "agent.toml: got",
+  );
+});
+
+Deno.test("loadConfig reads a file and reports a missing one as a ConfigError", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".toml" });
+  try {
+    await Deno.writeTextFile(path, minimal);
+    assertEquals((await loadConfig(path)).agent.id, "edge-1");
+  } finally {
+    await Deno.remove(path);
+  }
+  await assertRejects(
+    () => loadConfig("/nonexistent/agent.toml"),
+    ConfigError,
+    '--config: got "/nonexistent/agent.toml"',
+  );
+});
+
+Deno.test("agent.example.toml parses and its values equal the code's defaults", async () => {
+  const text = await Deno.readTextFile(new URL("./agent.example.toml", import.meta.url));
+  const example = parseConfig(text);
+  const defaults = parseConfig(minimal);
+  assertEquals(example.http, defaults.http);
+  assertEquals(example.shipper, defaults.shipper);
+  assertEquals({ ...example.agent, id: "edge-1" }, defaults.agent);
+  assertEquals(example.transport.config, defaults.transport.config);
+  for (const input of example.inputs) {
+    const { INPUT_FACTORIES } = await import("./inputs/registry.ts");
+    assertEquals(input.config, INPUT_FACTORIES[input.type]!.defaultConfig(), input.type);
+  }
+  assertEquals(example.inputs.map((i) => i.type), ["sim_sensors", "sim_logs", "sim_market"]);
+});

@@ -1,0 +1,158 @@
+/**
+ * Small readers for untrusted config tables: each takes the raw value and the
+ * dotted field path, and either returns a typed value or throws a
+ * `ConfigError` naming the field, the value seen and what is allowed.
+ *
+ * @module
+ */
+import { ConfigError } from "@tributary/shared/errors";
+
+/** A plain object parsed from TOML, keyed by option name. */
+export type Table = Record<string, unknown>;
+
+/** True when `value` is a plain object (a TOML table), not an array or null. */
+export function isTable(value: unknown): value is Table {
+  return typeof value === "object" && value !== null && !Array.isArray(value) &&
+    !(value instanceof Date);
+}
+
+/**
+ * Returns `raw` as a table, or an empty table when `raw` is undefined.
+ *
+ * @throws {ConfigError} when `raw` is something other than a table.
+ */
+export function readTable(raw: unknown, field: string): Table {
+  if (raw === undefined) return {};
+  if (!isTable(raw)) throw new ConfigError(field, raw, "a table");
+  return raw;
+}
+
+/**
+ * Refuses keys of `table` not listed in `known`, so a typo in a config file is
+ * an error rather than a silently ignored option.
+ *
+ * @throws {ConfigError} naming the first unknown key.
+ */
+export function rejectUnknownKeys(table: Table, known: readonly string[], field: string): void {
+  for (const key of Object.keys(table)) {
+    if (!known.includes(key)) {
+      const path = field === "" ? key : `${field}.${key}`;
+      throw new ConfigError(path, table[key], `no such option (known: ${known.join(", ")})`);
+    }
+  }
+}
+
+/** Bounds of {@linkcode readInt} and {@linkcode readNumber}. */
+export interface RangeOptions {
+  /** Smallest allowed value, inclusive. */
+  min: number;
+  /** Largest allowed value, inclusive. */
+  max: number;
+}
+
+/**
+ * Reads an integer in [min, max]; `undefined` gives `fallback`.
+ *
+ * @throws {ConfigError} when the value is not an integer in range.
+ */
+export function readInt(
+  value: unknown,
+  field: string,
+  fallback: number,
+  range: RangeOptions,
+): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === "bigint" ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < range.min || n > range.max) {
+    throw new ConfigError(field, value, `an integer from ${range.min} to ${range.max}`);
+  }
+  return n;
+}
+
+/**
+ * Reads a finite number in [min, max]; `undefined` gives `fallback`.
+ *
+ * @throws {ConfigError} when the value is not a number in range.
+ */
+export function readNumber(
+  value: unknown,
+  field: string,
+  fallback: number,
+  range: RangeOptions,
+): number {
+  if (value === undefined) return fallback;
+  const n = typeof value === "bigint" ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isFinite(n) || n < range.min || n > range.max) {
+    throw new ConfigError(field, value, `a number from ${range.min} to ${range.max}`);
+  }
+  return n;
+}
+
+/**
+ * Reads a string; `undefined` gives `fallback`. With `nonEmpty`, `""` is refused.
+ *
+ * @throws {ConfigError} when the value is not a string.
+ */
+export function readString(
+  value: unknown,
+  field: string,
+  fallback: string,
+  options: { nonEmpty?: boolean } = {},
+): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== "string" || (options.nonEmpty && value === "")) {
+    throw new ConfigError(field, value, options.nonEmpty ? "a non-empty string" : "a string");
+  }
+  return value;
+}
+
+/**
+ * Reads a boolean; `undefined` gives `fallback`.
+ *
+ * @throws {ConfigError} when the value is not `true` or `false`.
+ */
+export function readBool(value: unknown, field: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") throw new ConfigError(field, value, "true or false");
+  return value;
+}
+
+/**
+ * Reads one of a fixed set of strings; `undefined` gives `fallback`.
+ *
+ * @throws {ConfigError} listing the allowed values.
+ */
+export function readChoice<T extends string>(
+  value: unknown,
+  field: string,
+  fallback: T,
+  allowed: readonly T[],
+): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(field, value, `one of ${allowed.map((a) => `"${a}"`).join(", ")}`);
+  }
+  return value as T;
+}
+
+/** A parsed `host:port` listen address. */
+export interface ListenAddress {
+  hostname: string;
+  /** 0 means "pick a free port". */
+  port: number;
+}
+
+/**
+ * Parses `host:port` (IPv6 as `[::1]:port`); port 0 means "pick a free port".
+ *
+ * @throws {ConfigError} when the text is not `host:port` with a port from 0 to 65535.
+ */
+export function readListen(value: unknown, field: string, fallback: string): ListenAddress {
+  const text = readString(value, field, fallback, { nonEmpty: true });
+  const match = /^(?:\[([^\]]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(text);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) {
+    throw new ConfigError(field, value, 'an address "host:port" with a port from 0 to 65535');
+  }
+  return { hostname: (match[1] ?? match[2])!, port };
+}

@@ -1,0 +1,49 @@
+/**
+ * Maps an input `type` from the config file to its factory, and turns an
+ * untrusted `[[inputs]]` table into a configured input ready to create.
+ *
+ * @module
+ */
+import { ConfigError } from "@tributary/shared/errors";
+import { readTable } from "../fields.ts";
+import type { Input, InputContext, InputFactory } from "./input.ts";
+import { simLogs } from "./sim_logs/mod.ts";
+import { simMarket } from "./sim_market/mod.ts";
+import { simSensors } from "./sim_sensors/mod.ts";
+
+/** Every input type the agent knows, by config name. */
+export const INPUT_FACTORIES: Readonly<Record<string, InputFactory<unknown>>> = {
+  [simSensors.type]: simSensors as InputFactory<unknown>,
+  [simLogs.type]: simLogs as InputFactory<unknown>,
+  [simMarket.type]: simMarket as InputFactory<unknown>,
+};
+
+/** An input whose config passed its factory's validation. */
+export interface ConfiguredInput {
+  readonly type: string;
+  /** The validated config (defaults filled in). */
+  readonly config: unknown;
+  /** Builds the input; does not start it. */
+  create(ctx: InputContext): Input;
+}
+
+/**
+ * Validates one `[[inputs]]` table: its `type` must name a known input, and
+ * the rest is checked by that input's factory.
+ *
+ * @throws {ConfigError} naming e.g. `inputs[0].type` or `inputs[0].rate`.
+ */
+export function configureInput(raw: unknown, field: string): ConfiguredInput {
+  const table = readTable(raw, field);
+  const type = table.type;
+  const factory = typeof type === "string" ? INPUT_FACTORIES[type] : undefined;
+  if (factory === undefined) {
+    throw new ConfigError(
+      `${field}.type`,
+      type,
+      `one of ${Object.keys(INPUT_FACTORIES).map((t) => `"${t}"`).join(", ")}`,
+    );
+  }
+  const config = factory.validate(table, field);
+  return { type: factory.type, config, create: (ctx) => factory.create(config, ctx) };
+}

@@ -1,0 +1,197 @@
+/**
+ * The agent's Prometheus metrics, in a registry of its own (no global state,
+ * so tests and several agents in one process do not collide). Shipper
+ * counters and buffer gauges are read at scrape time.
+ *
+ * @module
+ */
+import { Counter, Gauge, Registry } from "prom-client";
+import { type Kind, KINDS } from "@tributary/shared/records";
+import type { StreamStats } from "./buffer/mod.ts";
+import type { StreamCounters } from "./shipper.ts";
+
+/** Where the metrics read their figures. */
+export interface MetricsSources {
+  /** Buffer figures per stream (called at most once per scrape). */
+  stats(): Promise<Record<Kind, StreamStats>>;
+  /** Shipper counters per stream. */
+  counters(): Partial<Record<Kind, StreamCounters>>;
+  /** True while the transport is connected. */
+  connected(): boolean;
+}
+
+/** The agent's metrics. */
+export interface AgentMetrics {
+  readonly registry: Registry;
+  /** Counts rows an input committed to the buffer. */
+  rowsBuffered(kind: Kind, rows: number): void;
+  /** Counts a failed input write, by reason (e.g. `invalid_row`, `buffer_write`). */
+  writeFailed(kind: Kind, reason: string): void;
+}
+
+/**
+ * Creates the metrics of one agent.
+ *
+ * @example
+ * ```ts
+ * const metrics = createAgentMetrics({ stats: () => buffer.stats(), counters: () => shipper.counters(), connected: () => transport.connected });
+ * const text = await metrics.registry.metrics();
+ * ```
+ */
+export function createAgentMetrics(sources: MetricsSources): AgentMetrics {
+  const registry = new Registry();
+  const stream = ["stream"] as const;
+  const streamReason = ["stream", "reason"] as const;
+
+  const buffered = new Counter({
+    name: "tributary_agent_rows_buffered_total",
+    help: "Rows committed to the buffer by inputs.",
+    labelNames: stream,
+    registers: [registry],
+  });
+  const writeFailures = new Counter({
+    name: "tributary_agent_write_failures_total",
+    help: "Input writes refused by the buffer, by reason.",
+    labelNames: streamReason,
+    registers: [registry],
+  });
+
+  const fromCounters = (
+    name: string,
+    help: string,
+    pick: (c: StreamCounters) => number,
+  ) =>
+    new Counter({
+      name,
+      help,
+      labelNames: stream,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [kind, c] of Object.entries(sources.counters())) {
+          if (c) this.inc({ stream: kind }, pick(c));
+        }
+      },
+    });
+  fromCounters(
+    "tributary_agent_rows_sent_total",
+    "Rows confirmed by the transport.",
+    (c) => c.rows_sent,
+  );
+  fromCounters(
+    "tributary_agent_batches_sent_total",
+    "Batches confirmed by the transport.",
+    (c) => c.batches_sent,
+  );
+  fromCounters(
+    "tributary_agent_bytes_sent_total",
+    "Encoded bytes confirmed by the transport.",
+    (c) => c.bytes_sent,
+  );
+
+  const byReason = (
+    name: string,
+    help: string,
+    pick: (c: StreamCounters) => Record<string, number>,
+  ) =>
+    new Counter({
+      name,
+      help,
+      labelNames: streamReason,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [kind, c] of Object.entries(sources.counters())) {
+          if (!c) continue;
+          for (const [reason, n] of Object.entries(pick(c))) this.inc({ stream: kind, reason }, n);
+        }
+      },
+    });
+  byReason("tributary_agent_send_failures_total", "Failed sends, by reason.", (c) => c.failures);
+  byReason(
+    "tributary_agent_rows_dropped_total",
+    "Rows dropped because they can never be sent, by reason.",
+    (c) => c.rows_dropped,
+  );
+
+  // One buffer scan serves every buffer gauge of a scrape.
+  let statsAt = 0;
+  let statsPromise: Promise<Record<Kind, StreamStats> | undefined> | undefined;
+  const stats = () => {
+    if (statsPromise === undefined || performance.now() - statsAt > 250) {
+      statsAt = performance.now();
+      statsPromise = sources.stats().catch(() => undefined);
+    }
+    return statsPromise;
+  };
+  const fromStats = (
+    name: string,
+    help: string,
+    pick: (s: StreamStats) => number,
+    counter = false,
+  ) => {
+    const config = {
+      name,
+      help,
+      labelNames: stream,
+      registers: [registry],
+    };
+    if (counter) {
+      return new Counter({
+        ...config,
+        async collect() {
+          const s = await stats();
+          if (!s) return;
+          this.reset();
+          for (const kind of KINDS) this.inc({ stream: kind }, pick(s[kind]));
+        },
+      });
+    }
+    return new Gauge({
+      ...config,
+      async collect() {
+        const s = await stats();
+        if (!s) return;
+        for (const kind of KINDS) this.set({ stream: kind }, pick(s[kind]));
+      },
+    });
+  };
+  fromStats(
+    "tributary_agent_backlog_rows",
+    "Rows in the buffer not yet confirmed.",
+    (s) => s.backlog_rows,
+  );
+  fromStats(
+    "tributary_agent_backlog_bytes",
+    "Approximate raw bytes of the backlog.",
+    (s) => s.backlog_bytes,
+  );
+  fromStats(
+    "tributary_agent_oldest_unsent_age_seconds",
+    "Age of the oldest unconfirmed row.",
+    (s) => s.oldest_unsent_age_s,
+  );
+  fromStats(
+    "tributary_agent_rows_acked_total",
+    "Rows confirmed and retired since the buffer was created.",
+    (s) => s.acked_rows,
+    true,
+  );
+
+  new Gauge({
+    name: "tributary_agent_transport_connected",
+    help: "1 while the transport is connected.",
+    registers: [registry],
+    collect() {
+      this.set(sources.connected() ? 1 : 0);
+    },
+  });
+
+  for (const kind of KINDS) buffered.inc({ stream: kind }, 0);
+
+  return {
+    registry,
+    rowsBuffered: (kind, rows) => buffered.inc({ stream: kind }, rows),
+    writeFailed: (kind, reason) => writeFailures.inc({ stream: kind, reason }),
+  };
+}

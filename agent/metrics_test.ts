@@ -1,0 +1,56 @@
+import { type Kind, KINDS } from "@tributary/shared/records";
+import { assertMatch } from "@tributary/shared/testing/asserts";
+import type { StreamStats } from "./buffer/mod.ts";
+import { createAgentMetrics } from "./metrics.ts";
+
+function stats(): Record<Kind, StreamStats> {
+  const out = {} as Record<Kind, StreamStats>;
+  for (const k of KINDS) {
+    out[k] = {
+      backlog_rows: 7,
+      backlog_bytes: 700,
+      oldest_unsent_age_s: 1.5,
+      next_seq: 8,
+      acked_rows: 3,
+    };
+  }
+  return out;
+}
+
+Deno.test("createAgentMetrics exposes buffer, shipper and transport figures", async () => {
+  const metrics = createAgentMetrics({
+    stats: () => Promise.resolve(stats()),
+    counters: () => ({
+      readings: {
+        rows_sent: 10,
+        batches_sent: 2,
+        bytes_sent: 999,
+        failures: { timeout: 1 },
+        rows_dropped: {},
+      },
+    }),
+    connected: () => true,
+  });
+  metrics.rowsBuffered("logs", 5);
+  metrics.writeFailed("logs", "invalid_row");
+  const text = await metrics.registry.metrics();
+  assertMatch(text, /tributary_agent_rows_buffered_total\{stream="logs"\} 5/);
+  assertMatch(text, /tributary_agent_write_failures_total\{stream="logs",reason="invalid_row"\} 1/);
+  assertMatch(text, /tributary_agent_rows_sent_total\{stream="readings"\} 10/);
+  assertMatch(text, /tributary_agent_bytes_sent_total\{stream="readings"\} 999/);
+  assertMatch(text, /tributary_agent_send_failures_total\{stream="readings",reason="timeout"\} 1/);
+  assertMatch(text, /tributary_agent_backlog_rows\{stream="quotes"\} 7/);
+  assertMatch(text, /tributary_agent_oldest_unsent_age_seconds\{stream="trades"\} 1.5/);
+  assertMatch(text, /tributary_agent_rows_acked_total\{stream="trades"\} 3/);
+  assertMatch(text, /tributary_agent_transport_connected 1/);
+});
+
+Deno.test("createAgentMetrics still renders when the buffer cannot report", async () => {
+  const metrics = createAgentMetrics({
+    stats: () => Promise.reject(new Error("closed")),
+    counters: () => ({}),
+    connected: () => false,
+  });
+  const text = await metrics.registry.metrics();
+  assertMatch(text, /tributary_agent_transport_connected 0/);
+});

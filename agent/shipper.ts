@@ -1,0 +1,394 @@
+/**
+ * The shipper: per stream, oldest first, it reads a batch from the buffer,
+ * encodes it, hands it to the transport and retires the rows once the
+ * transport confirms delivery.
+ *
+ * - Up to `inFlight` batches per stream await confirmation at once.
+ * - A small batch waits up to `lingerMs` (from its oldest row's recv_ts) for
+ *   more rows.
+ * - Every batch's seq range is recorded as pending in the buffer before it is
+ *   sent. After a failure (or a restart) pending ranges are resent first, with
+ *   exactly the same bounds, so the hub's (agent, stream, first, last) dedup
+ *   key recognises a batch it already has: nothing is stored twice.
+ * - A retryable failure stops new sends on that stream, waits for what is in
+ *   flight, backs off (exponential, full jitter) and resends.
+ * - A permanent failure (message too large) splits the batch in two; a single
+ *   row that still fails is dropped and counted.
+ * - Memory is bounded by `inFlight * maxBatchRows` rows per stream, whatever
+ *   the backlog.
+ *
+ * @module
+ */
+import { PermanentError, RetryableError } from "@tributary/shared/errors";
+import type { Logger } from "@tributary/shared/log";
+import { type Batch, type Kind, KINDS, nowNs } from "@tributary/shared/records";
+import { type Codec, encodeBatch } from "@tributary/shared/wire";
+import { backoffDelay } from "./backoff.ts";
+import type { AgentBuffer, SeqRange } from "./buffer/mod.ts";
+import type { Transport } from "./transports/transport.ts";
+
+/** The buffer operations the shipper uses. */
+export type ShipperBuffer = Pick<
+  AgentBuffer,
+  "readBatch" | "markPending" | "replacePending" | "pendingRanges" | "retire"
+>;
+
+/** Options of {@linkcode Shipper}. */
+export interface ShipperOptions {
+  buffer: ShipperBuffer;
+  transport: Pick<Transport, "send">;
+  log: Logger;
+  /** Streams to ship. @default every kind */
+  streams?: readonly Kind[];
+  /** Most rows per batch. @default 5000 */
+  maxBatchRows?: number;
+  /** How long a small batch may wait for more rows, in ms. @default 100 */
+  lingerMs?: number;
+  /** Batches per stream awaiting confirmation. @default 4 */
+  inFlight?: number;
+  /** Body compression. @default "zstd" */
+  codec?: Codec;
+  /** First backoff cap, in ms. @default 200 */
+  retryInitialMs?: number;
+  /** Largest backoff, in ms. @default 10000 */
+  retryMaxMs?: number;
+  /** Longest wait in `stop()` for in-flight sends, in ms. @default 5000 */
+  drainTimeoutMs?: number;
+  /** Poll an idle stream this often even without `wake`, in ms. @default 1000 */
+  idlePollMs?: number;
+  /** Uniform random in [0, 1), for backoff jitter. @default Math.random */
+  random?: () => number;
+}
+
+/** Counters of one stream. */
+export interface StreamCounters {
+  rows_sent: number;
+  batches_sent: number;
+  bytes_sent: number;
+  /** Failed sends (or retires) by reason, e.g. `disconnected`, `timeout`, `too_large`. */
+  failures: Record<string, number>;
+  /** Rows dropped because they can never be sent, by reason. */
+  rows_dropped: Record<string, number>;
+}
+
+/** Ships every stream of a buffer through a transport. */
+export class Shipper {
+  readonly #streams: Map<Kind, StreamShipper>;
+  readonly #drainTimeoutMs: number;
+  readonly #log: Logger;
+  #loops: Promise<void>[] | undefined;
+  #stopped = false;
+
+  constructor(options: ShipperOptions) {
+    const settings: StreamSettings = {
+      buffer: options.buffer,
+      transport: options.transport,
+      log: options.log,
+      maxBatchRows: options.maxBatchRows ?? 5000,
+      lingerMs: options.lingerMs ?? 100,
+      inFlight: options.inFlight ?? 4,
+      codec: options.codec ?? "zstd",
+      retryInitialMs: options.retryInitialMs ?? 200,
+      retryMaxMs: options.retryMaxMs ?? 10_000,
+      idlePollMs: options.idlePollMs ?? 1000,
+      random: options.random ?? Math.random,
+    };
+    this.#streams = new Map(
+      (options.streams ?? KINDS).map((kind) => [kind, new StreamShipper(kind, settings)]),
+    );
+    this.#drainTimeoutMs = options.drainTimeoutMs ?? 5000;
+    this.#log = options.log;
+  }
+
+  /** Starts one loop per stream. Idempotent. */
+  start(): Promise<void> {
+    if (this.#loops === undefined && !this.#stopped) {
+      this.#loops = [...this.#streams.values()].map((s) => s.run());
+    }
+    return Promise.resolve();
+  }
+
+  /** Tells the shipper that rows were appended to `kind`, so an idle stream reads now. */
+  wake(kind: Kind): void {
+    this.#streams.get(kind)?.wake();
+  }
+
+  /** Counters per stream, as a snapshot. */
+  counters(): Record<Kind, StreamCounters> {
+    const out = {} as Record<Kind, StreamCounters>;
+    for (const [kind, s] of this.#streams) out[kind] = structuredClone(s.counters);
+    return out;
+  }
+
+  /**
+   * Stops reading new batches and waits (at most `drainTimeoutMs`) for
+   * in-flight sends to settle. Rows not confirmed stay in the buffer.
+   * Idempotent; safe before start.
+   */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const s of this.#streams.values()) s.stop();
+    if (this.#loops === undefined) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), this.#drainTimeoutMs);
+    });
+    const drained = Promise.all(this.#loops).then(() => false);
+    const late = await Promise.race([drained, timedOut]);
+    clearTimeout(timer);
+    if (late) {
+      this.#log.warn("shipper stopped with sends still in flight; they stay in the buffer", {
+        drain_timeout_ms: this.#drainTimeoutMs,
+      });
+    }
+  }
+}
+
+interface StreamSettings {
+  buffer: ShipperBuffer;
+  transport: Pick<Transport, "send">;
+  log: Logger;
+  maxBatchRows: number;
+  lingerMs: number;
+  inFlight: number;
+  codec: Codec;
+  retryInitialMs: number;
+  retryMaxMs: number;
+  idlePollMs: number;
+  random: () => number;
+}
+
+/** The shipping loop of one stream. */
+class StreamShipper {
+  readonly counters: StreamCounters = {
+    rows_sent: 0,
+    batches_sent: 0,
+    bytes_sent: 0,
+    failures: {},
+    rows_dropped: {},
+  };
+  readonly #kind: Kind;
+  readonly #s: StreamSettings;
+  readonly #log: Logger;
+  readonly #inflight = new Set<Promise<void>>();
+  /** Ranges to resend with exactly these bounds, ascending. */
+  #retry: SeqRange[] = [];
+  /** Highest seq already placed in a batch. */
+  #cursor = 0n;
+  #batchRows: number;
+  #failed = false;
+  #attempt = 0;
+  #stopping = false;
+  #interrupt: (() => void) | undefined;
+  #woken = false;
+  #stopSignal: Promise<void>;
+  #signalStop: () => void = () => {};
+
+  constructor(kind: Kind, settings: StreamSettings) {
+    this.#kind = kind;
+    this.#s = settings;
+    this.#log = settings.log.child({ stream: kind });
+    this.#batchRows = settings.maxBatchRows;
+    this.#stopSignal = new Promise((resolve) => this.#signalStop = resolve);
+  }
+
+  wake(): void {
+    this.#woken = true;
+    this.#interrupt?.();
+  }
+
+  stop(): void {
+    this.#stopping = true;
+    this.#signalStop();
+    this.#interrupt?.();
+  }
+
+  async run(): Promise<void> {
+    try {
+      const pending = await this.#s.buffer.pendingRanges(this.#kind);
+      this.#retry = pending;
+      for (const r of pending) if (r.lastSeq > this.#cursor) this.#cursor = r.lastSeq;
+      if (pending.length > 0) {
+        this.#log.info("resending batches pending from before", { batches: pending.length });
+      }
+    } catch (error) {
+      this.#log.error("cannot read pending batches; shipping stopped for this stream", { error });
+      return;
+    }
+    while (!this.#stopping) {
+      try {
+        await this.#step();
+      } catch (error) {
+        // Buffer trouble: back off like a failed send, keep the loop alive.
+        this.#countFailure(error instanceof RetryableError ? error.reason : "buffer_error");
+        this.#log.warn("shipper step failed", { error });
+        this.#failed = true;
+      }
+    }
+    await Promise.allSettled([...this.#inflight]);
+  }
+
+  async #step(): Promise<void> {
+    if (this.#failed) {
+      await Promise.allSettled([...this.#inflight]);
+      if (this.#stopping) return;
+      const delay = backoffDelay(this.#attempt++, {
+        initialMs: this.#s.retryInitialMs,
+        maxMs: this.#s.retryMaxMs,
+        random: this.#s.random,
+      });
+      await this.#sleep(delay, false);
+      this.#failed = false;
+      return;
+    }
+    if (this.#inflight.size >= this.#s.inFlight) {
+      await Promise.race([...this.#inflight, this.#stopSignal]);
+      return;
+    }
+    const retry = this.#retry.shift();
+    if (retry !== undefined) {
+      const span = retry.lastSeq - retry.firstSeq + 1n;
+      const batch = await this.#s.buffer.readBatch(
+        this.#kind,
+        retry.firstSeq - 1n,
+        Number(span > 1_000_000n ? 1_000_000n : span),
+        { throughSeq: retry.lastSeq },
+      );
+      if (batch === undefined) {
+        // Its rows are gone (retired by an earlier confirmation): clear the mark.
+        await this.#s.buffer.retire(this.#kind, retry.firstSeq, retry.lastSeq);
+        return;
+      }
+      this.#launch(batch, retry);
+      return;
+    }
+    // Cleared before the read, so a wake during the read is not lost.
+    this.#woken = false;
+    let batch = await this.#s.buffer.readBatch(this.#kind, this.#cursor, this.#batchRows);
+    if (batch === undefined) {
+      await this.#sleep(this.#s.idlePollMs, true);
+      return;
+    }
+    if (batch.rowCount < this.#batchRows && this.#s.lingerMs > 0) {
+      const oldest = (batch.columns.recv_ts as BigInt64Array)[0]!;
+      const ageMs = Number(nowNs() - oldest) / 1e6;
+      if (ageMs < this.#s.lingerMs) {
+        await this.#sleep(this.#s.lingerMs - ageMs, false);
+        if (this.#stopping) return;
+        batch = await this.#s.buffer.readBatch(this.#kind, this.#cursor, this.#batchRows) ?? batch;
+      }
+    }
+    const range = { firstSeq: batch.firstSeq, lastSeq: batch.lastSeq };
+    await this.#s.buffer.markPending(this.#kind, range);
+    this.#cursor = batch.lastSeq;
+    this.#launch(batch, range);
+  }
+
+  #launch(batch: Batch, range: SeqRange): void {
+    const p = this.#ship(batch, range);
+    this.#inflight.add(p);
+    p.finally(() => this.#inflight.delete(p));
+  }
+
+  async #ship(batch: Batch, range: SeqRange): Promise<void> {
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeBatch(batch, { codec: this.#s.codec });
+      await this.#s.transport.send({
+        agent: batch.agent,
+        stream: this.#kind,
+        firstSeq: batch.firstSeq,
+        lastSeq: batch.lastSeq,
+        rowCount: batch.rowCount,
+        bytes,
+      });
+    } catch (error) {
+      if (error instanceof RetryableError) {
+        this.#retryLater(range, error.reason, error);
+      } else {
+        // PermanentError from the transport, or an encoder refusal: resending
+        // the same bytes cannot help.
+        await this.#refused(batch, range, error);
+      }
+      return;
+    }
+    try {
+      await this.#s.buffer.retire(this.#kind, range.firstSeq, range.lastSeq);
+    } catch (error) {
+      // Delivered but still buffered: it will be resent and the hub dedups it.
+      this.#retryLater(range, "retire_failed", error);
+      return;
+    }
+    this.counters.rows_sent += batch.rowCount;
+    this.counters.batches_sent++;
+    this.counters.bytes_sent += bytes.byteLength;
+    this.#attempt = 0;
+    this.#batchRows = Math.min(this.#s.maxBatchRows, this.#batchRows * 2);
+  }
+
+  #retryLater(range: SeqRange, reason: string, error: unknown): void {
+    this.#countFailure(reason);
+    this.#log.warn("send failed; will retry", {
+      reason,
+      first_seq: range.firstSeq,
+      last_seq: range.lastSeq,
+      error,
+    });
+    this.#insertRetry(range);
+    this.#failed = true;
+  }
+
+  async #refused(batch: Batch, range: SeqRange, error: unknown): Promise<void> {
+    const reason = error instanceof PermanentError ? error.reason : "encode_failed";
+    this.#countFailure(reason);
+    try {
+      if (batch.rowCount > 1) {
+        const seq = batch.columns.seq as BigInt64Array;
+        const half = Math.floor(batch.rowCount / 2);
+        const parts = [
+          { firstSeq: range.firstSeq, lastSeq: seq[half - 1]! },
+          { firstSeq: seq[half]!, lastSeq: range.lastSeq },
+        ];
+        await this.#s.buffer.replacePending(this.#kind, range, parts);
+        for (const p of parts) this.#insertRetry(p);
+        this.#batchRows = Math.max(1, half);
+        this.#log.warn("batch refused; splitting it", { reason, rows: batch.rowCount, error });
+      } else {
+        await this.#s.buffer.retire(this.#kind, range.firstSeq, range.lastSeq, {
+          acknowledged: false,
+        });
+        this.counters.rows_dropped[reason] = (this.counters.rows_dropped[reason] ?? 0) + 1;
+        this.#log.error("row can never be sent; dropped", { reason, seq: range.firstSeq, error });
+      }
+    } catch (bufferError) {
+      this.#retryLater(range, "buffer_error", bufferError);
+    }
+  }
+
+  #insertRetry(range: SeqRange): void {
+    const i = this.#retry.findIndex((r) => r.firstSeq > range.firstSeq);
+    if (i === -1) this.#retry.push(range);
+    else this.#retry.splice(i, 0, range);
+  }
+
+  #countFailure(reason: string): void {
+    this.counters.failures[reason] = (this.counters.failures[reason] ?? 0) + 1;
+  }
+
+  /** Sleeps `ms`, cut short by stop (and by wake when `wakeable`). */
+  #sleep(ms: number, wakeable: boolean): Promise<void> {
+    if (this.#stopping || (wakeable && this.#woken)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#interrupt = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#interrupt = () => {
+        if (wakeable || this.#stopping) done();
+      };
+    });
+  }
+}

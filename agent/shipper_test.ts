@@ -1,0 +1,288 @@
+import { PermanentError, RetryableError } from "@tributary/shared/errors";
+import { createLogger } from "@tributary/shared/log";
+import { nowNs, type Reading } from "@tributary/shared/records";
+import { assert, assertEquals } from "@tributary/shared/testing/asserts";
+import { decodeBatch } from "@tributary/shared/wire";
+import { AgentBuffer } from "./buffer/mod.ts";
+import { Shipper, type ShipperOptions } from "./shipper.ts";
+import type { OutgoingBatch } from "./transports/transport.ts";
+
+const quiet = createLogger({ sink: () => {} });
+
+function readings(count: number, from = 0): Reading[] {
+  const ts = nowNs();
+  return Array.from({ length: count }, (_, i) => ({
+    ts,
+    recv_ts: ts,
+    sensor: `s${from + i}`,
+    metric: "temperature",
+    value: from + i,
+    unit: "degC",
+    tags: "{}",
+  }));
+}
+
+/** An in-memory transport whose outcome each test programs. */
+class FakeTransport {
+  readonly sent: OutgoingBatch[] = [];
+  readonly held: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  /** Errors for the next sends, in order. */
+  failures: Error[] = [];
+  hold = false;
+  refuse: (m: OutgoingBatch) => Error | undefined = () => undefined;
+  outstanding = 0;
+  maxOutstanding = 0;
+
+  send(message: OutgoingBatch): Promise<void> {
+    this.sent.push(message);
+    const refused = this.refuse(message) ?? this.failures.shift();
+    if (refused) return Promise.reject(refused);
+    if (!this.hold) return Promise.resolve();
+    this.outstanding++;
+    this.maxOutstanding = Math.max(this.maxOutstanding, this.outstanding);
+    return new Promise((resolve, reject) => {
+      this.held.push({
+        resolve: () => {
+          this.outstanding--;
+          resolve();
+        },
+        reject: (e) => {
+          this.outstanding--;
+          reject(e);
+        },
+      });
+    });
+  }
+
+  releaseAll(): void {
+    this.hold = false;
+    for (const h of this.held.splice(0)) h.resolve();
+  }
+}
+
+const ranges = (t: FakeTransport) => t.sent.map((m) => [m.firstSeq, m.lastSeq, m.rowCount]);
+
+async function until(condition: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function setup(
+  transport: FakeTransport,
+  options: Partial<ShipperOptions> = {},
+  buffer?: AgentBuffer,
+) {
+  const buf = buffer ?? await AgentBuffer.open({ path: ":memory:", agent: "edge-1" });
+  const shipper = new Shipper({
+    buffer: buf,
+    transport,
+    log: quiet,
+    maxBatchRows: 5,
+    lingerMs: 0,
+    inFlight: 4,
+    retryInitialMs: 1,
+    retryMaxMs: 5,
+    idlePollMs: 20,
+    drainTimeoutMs: 500,
+    ...options,
+  });
+  return { buffer: buf, shipper };
+}
+
+const backlog = async (b: AgentBuffer) => (await b.stats()).readings.backlog_rows;
+
+Deno.test("Shipper sends every stream oldest first in encoded batches and retires them", async () => {
+  const transport = new FakeTransport();
+  const { buffer, shipper } = await setup(transport);
+  try {
+    await buffer.append("readings", readings(12));
+    await shipper.start();
+    await until(async () => (await backlog(buffer)) === 0);
+    assertEquals(ranges(transport), [[1n, 5n, 5], [6n, 10n, 5], [11n, 12n, 2]]);
+    const values = transport.sent.flatMap((m) => {
+      const { envelope, batch } = decodeBatch(m.bytes);
+      assertEquals([envelope.agent, envelope.stream, envelope.codec], [
+        "edge-1",
+        "readings",
+        "zstd",
+      ]);
+      return Array.from(batch.columns.value as Float64Array);
+    });
+    assertEquals(values, Array.from({ length: 12 }, (_, i) => i));
+    const c = shipper.counters().readings;
+    assertEquals([c.rows_sent, c.batches_sent], [12, 3]);
+    assertEquals(c.bytes_sent, transport.sent.reduce((n, m) => n + m.bytes.byteLength, 0));
+    assertEquals((await buffer.stats()).readings.acked_rows, 12);
+    assertEquals(await buffer.pendingRanges("readings"), []);
+  } finally {
+    await shipper.stop();
+    await buffer.close();
+  }
+});
+
+Deno.test("Shipper retires rows only after the transport confirms", async () => {
+  const transport = new FakeTransport();
+  transport.hold = true;
+  const { buffer, shipper } = await setup(transport, { maxBatchRows: 100 });
+  try {
+    await buffer.append("readings", readings(3));
+    await shipper.start();
+    shipper.wake("readings");
+    await until(() => transport.sent.length === 1);
+    await new Promise((r) => setTimeout(r, 30));
+    assertEquals(await backlog(buffer), 3);
+    transport.releaseAll();
+    await until(async () => (await backlog(buffer)) === 0);
+  } finally {
+    await shipper.stop();
+    await buffer.close();
+  }
+});
+
+Deno.test("Shipper keeps at most inFlight batches per stream outstanding", async () => {
+  const transport = new FakeTransport();
+  transport.hold = true;
+  const { buffer, shipper } = await setup(transport, { inFlight: 2 });
+  try {
+    await buffer.append("readings", readings(50));
+    await shipper.start();
+    await until(() => transport.sent.length === 2);
+    await new Promise((r) => setTimeout(r, 50));
+    assertEquals(transport.sent.length, 2);
+    transport.held.shift()!.resolve();
+    await until(() => transport.sent.length === 3);
+    transport.releaseAll();
+    await until(async () => (await backlog(buffer)) === 0);
+    assertEquals(transport.maxOutstanding, 2);
+    assertEquals(ranges(transport).map((r) => r[0]), [
+      1n,
+      6n,
+      11n,
+      16n,
+      21n,
+      26n,
+      31n,
+      36n,
+      41n,
+      46n,
+    ]);
+  } finally {
+    await shipper.stop();
+    await buffer.close();
+  }
+});
+
+Deno.test("Shipper resends a failed batch with the same bounds, before newer rows", async () => {
+  const transport = new FakeTransport();
+  transport.failures = [new RetryableError("disconnected", "broker away")];
+  const { buffer, shipper } = await setup(transport, { inFlight: 1, maxBatchRows: 5 });
+  try {
+    await buffer.append("readings", readings(3));
+    await shipper.start();
+    await until(() => transport.sent.length >= 1);
+    await buffer.append("readings", readings(4, 3));
+    shipper.wake("readings");
+    await until(async () => (await backlog(buffer)) === 0);
+    assertEquals(ranges(transport), [[1n, 3n, 3], [1n, 3n, 3], [4n, 7n, 4]]);
+    assertEquals(shipper.counters().readings.failures, { disconnected: 1 });
+    assertEquals(shipper.counters().readings.rows_sent, 7);
+  } finally {
+    await shipper.stop();
+    await buffer.close();
+  }
+});
+
+Deno.test("Shipper resends batches pending before a restart with their old bounds", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/buffer.duckdb`;
+  try {
+    const first = new FakeTransport();
+    first.hold = true;
+    const a = await setup(first, {}, await AgentBuffer.open({ path, agent: "edge-1" }));
+    await a.buffer.append("readings", readings(8));
+    await a.shipper.start();
+    await until(() => first.sent.length === 2);
+    first.held[1]!.resolve(); // [6..8] confirmed, [1..5] never
+    await until(async () => (await backlog(a.buffer)) === 5);
+    await a.shipper.stop(); // gives up on [1..5] after the drain timeout
+    first.held[0]!.reject(new RetryableError("stopped", "stopped"));
+    await a.buffer.close();
+
+    const second = new FakeTransport();
+    const b = await setup(
+      second,
+      { maxBatchRows: 100 },
+      await AgentBuffer.open({ path, agent: "edge-1" }),
+    );
+    try {
+      await b.buffer.append("readings", readings(2, 8));
+      await b.shipper.start();
+      await until(async () => (await backlog(b.buffer)) === 0);
+      assertEquals(ranges(second), [[1n, 5n, 5], [9n, 10n, 2]]);
+    } finally {
+      await b.shipper.stop();
+      await b.buffer.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Shipper splits a batch the transport refuses and drops a row that never fits", async () => {
+  const transport = new FakeTransport();
+  transport.refuse = (m) =>
+    m.rowCount > 2 || (m.firstSeq <= 3n && m.lastSeq >= 3n)
+      ? new PermanentError("too_large", "too large")
+      : undefined;
+  const { buffer, shipper } = await setup(transport, { maxBatchRows: 8, inFlight: 1 });
+  try {
+    await buffer.append("readings", readings(8));
+    await shipper.start();
+    await until(async () => (await backlog(buffer)) === 0);
+    const accepted = transport.sent.filter((m) => transport.refuse(m) === undefined);
+    const seqs = accepted.flatMap((m) =>
+      Array.from(decodeBatch(m.bytes).batch.columns.seq as BigInt64Array)
+    );
+    assertEquals(seqs, [1n, 2n, 4n, 5n, 6n, 7n, 8n]);
+    const c = shipper.counters().readings;
+    assertEquals(c.rows_dropped, { too_large: 1 });
+    assertEquals(c.rows_sent, 7);
+    assertEquals((await buffer.stats()).readings.acked_rows, 7);
+  } finally {
+    await shipper.stop();
+    await buffer.close();
+  }
+});
+
+Deno.test("Shipper lingers to fill a small batch", async () => {
+  const transport = new FakeTransport();
+  const { buffer, shipper } = await setup(transport, { maxBatchRows: 100, lingerMs: 150 });
+  try {
+    await shipper.start();
+    await buffer.append("readings", readings(3));
+    shipper.wake("readings");
+    await new Promise((r) => setTimeout(r, 40));
+    await buffer.append("readings", readings(3, 3));
+    await until(() => transport.sent.length === 1);
+    assertEquals(ranges(transport), [[1n, 6n, 6]]);
+  } finally {
+    await shipper.stop();
+    await buffer.close();
+  }
+});
+
+Deno.test("Shipper.stop is idempotent and safe before start", async () => {
+  const transport = new FakeTransport();
+  const { buffer, shipper } = await setup(transport);
+  await shipper.stop();
+  await shipper.stop();
+  await shipper.start();
+  await buffer.append("readings", readings(2));
+  await new Promise((r) => setTimeout(r, 30));
+  assertEquals(transport.sent.length, 0);
+  assert(shipper.counters().readings.rows_sent === 0);
+  await buffer.close();
+});
