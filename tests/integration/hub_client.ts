@@ -1,0 +1,50 @@
+/**
+ * The few hub API calls the integration tests make, with timeouts, and bodies
+ * always consumed so no fetch resource outlives a test.
+ *
+ * @module
+ */
+import { type Kind, KINDS } from "@tributary/shared/records";
+
+/** The JSON answer of `POST /api/v1/query`. */
+export interface QueryAnswer {
+  columns: { name: string; type: string }[];
+  rows: unknown[][];
+}
+
+/** Runs read-only SQL on the hub; throws with the hub's error text on a non-2xx answer. */
+export async function hubQuery(hubUrl: string, sql: string): Promise<QueryAnswer> {
+  const response = await fetch(`${hubUrl}/api/v1/query`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ sql }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const body = await response.json();
+  if (!response.ok) throw new Error(`hub query failed (${response.status}): ${body.error}`);
+  return body as QueryAnswer;
+}
+
+/** Row counts of the four tables. */
+export async function tableCounts(hubUrl: string): Promise<Record<Kind, number>> {
+  const sql = `SELECT ${KINDS.map((k) => `(SELECT count(*) FROM ${k})`).join(", ")}`;
+  const row = (await hubQuery(hubUrl, sql)).rows[0] ?? [];
+  return Object.fromEntries(KINDS.map((k, i) => [k, Number(row[i])])) as Record<Kind, number>;
+}
+
+/** The hub's /metrics page. */
+export async function hubMetrics(hubUrl: string): Promise<string> {
+  const response = await fetch(`${hubUrl}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  return await response.text();
+}
+
+/**
+ * The value of one sample on a Prometheus text page, e.g.
+ * `metricValue(page, 'tributary_hub_quarantined_total{reason="truncated"}')`; 0 when absent.
+ */
+export function metricValue(page: string, sample: string): number {
+  for (const line of page.split("\n")) {
+    if (line.startsWith(sample + " ")) return Number(line.slice(sample.length + 1));
+  }
+  return 0;
+}
