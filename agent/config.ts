@@ -10,6 +10,7 @@ import { ConfigError } from "@tributary/shared/errors";
 import { AGENT_ID_RULE, isAgentId } from "@tributary/shared/ids";
 import { isLevel, type Level, LEVELS } from "@tributary/shared/log";
 import { type Codec, CODECS } from "@tributary/shared/wire";
+import { MQTT_PASSWORD_ENV } from "@tributary/shared/mqtt/connection";
 import {
   type ListenAddress,
   readChoice,
@@ -18,10 +19,9 @@ import {
   readString,
   readTable,
   rejectUnknownKeys,
-} from "./fields.ts";
+} from "@tributary/shared/config/fields";
 import { type ConfiguredInput, configureInput } from "./inputs/registry.ts";
 import { type ConfiguredTransport, configureTransport } from "./transports/registry.ts";
-import { PASSWORD_ENV } from "./transports/mqtt/mod.ts";
 
 /** `[agent]`. */
 export interface AgentSection {
@@ -209,7 +209,7 @@ export function validateConfig(
 
 /** Applies TRIBUTARY_MQTT_PASSWORD over `[transport.mqtt] password`, without touching the caller's table. */
 function withPasswordFromEnv(raw: unknown, env: Record<string, string | undefined>): unknown {
-  const password = env[PASSWORD_ENV];
+  const password = env[MQTT_PASSWORD_ENV];
   if (password === undefined) return raw;
   const transport = readTable(raw, "transport");
   const mqtt = readTable(transport.mqtt, "transport.mqtt");

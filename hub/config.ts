@@ -17,15 +17,18 @@ import {
   validateMqttConfig,
 } from "./consumers/mqtt/config.ts";
 import {
-  int,
+  formatListen,
   type ListenAddress,
-  listenAddress,
-  nonEmpty,
-  onlyKeys,
-  table,
-} from "./config_values.ts";
+  readInt,
+  readListen,
+  readString,
+  readTable,
+  rejectUnknownKeys,
+} from "@tributary/shared/config/fields";
+import { MQTT_PASSWORD_ENV } from "@tributary/shared/mqtt/connection";
 
-export { formatListen, type ListenAddress } from "./config_values.ts";
+export { formatListen, type ListenAddress } from "@tributary/shared/config/fields";
+export { MQTT_PASSWORD_ENV } from "@tributary/shared/mqtt/connection";
 
 /** The validated hub configuration. */
 export interface HubConfig {
@@ -58,9 +61,6 @@ export interface HubConfig {
     max_quarantine_raw_bytes: number;
   };
 }
-
-/** The name of the environment variable that overrides `mqtt.password`. */
-export const MQTT_PASSWORD_ENV = "TRIBUTARY_MQTT_PASSWORD";
 
 /** The configuration used where the file says nothing. */
 export function defaultHubConfig(): HubConfig {
@@ -138,21 +138,21 @@ export async function loadHubConfig(
 export function validateHubConfig(raw: unknown, options: HubConfigOptions = {}): HubConfig {
   const env = options.env ?? ((name: string) => Deno.env.get(name));
   const d = defaultHubConfig();
-  const root = table(raw, "(root)");
-  onlyKeys(root, "", ["hub", "http", "mqtt", "broker", "limits"]);
+  const root = readTable(raw, "(root)");
+  rejectUnknownKeys(root, ["hub", "http", "mqtt", "broker", "limits"], "");
 
-  const hub = table(root.hub ?? {}, "hub");
-  onlyKeys(hub, "hub", ["data_dir", "log_level"]);
-  const http = table(root.http ?? {}, "http");
-  onlyKeys(http, "http", ["listen", "query_max_rows", "query_timeout_ms"]);
-  const broker = table(root.broker ?? {}, "broker");
-  onlyKeys(broker, "broker", ["listen"]);
-  const limits = table(root.limits ?? {}, "limits");
-  onlyKeys(limits, "limits", [
+  const hub = readTable(root.hub, "hub");
+  rejectUnknownKeys(hub, ["data_dir", "log_level"], "hub");
+  const http = readTable(root.http, "http");
+  rejectUnknownKeys(http, ["listen", "query_max_rows", "query_timeout_ms"], "http");
+  const broker = readTable(root.broker, "broker");
+  rejectUnknownKeys(broker, ["listen"], "broker");
+  const limits = readTable(root.limits, "limits");
+  rejectUnknownKeys(limits, [
     "max_message_bytes",
     "max_rows_per_batch",
     "max_quarantine_raw_bytes",
-  ]);
+  ], "limits");
 
   const logLevel = hub.log_level ?? d.hub.log_level;
   if (!isLevel(logLevel)) {
@@ -162,40 +162,48 @@ export function validateHubConfig(raw: unknown, options: HubConfigOptions = {}):
   mqtt.password = env(MQTT_PASSWORD_ENV) ?? mqtt.password;
   return {
     hub: {
-      data_dir: nonEmpty(hub.data_dir, "hub.data_dir", d.hub.data_dir),
+      data_dir: readString(hub.data_dir, "hub.data_dir", d.hub.data_dir, { nonEmpty: true }),
       log_level: logLevel,
     },
     http: {
-      listen: listenAddress(http.listen, "http.listen", d.http.listen),
-      query_max_rows: int(http.query_max_rows, "http.query_max_rows", d.http.query_max_rows, 1),
-      query_timeout_ms: int(
+      listen: listen(http.listen, "http.listen", d.http.listen),
+      query_max_rows: readInt(http.query_max_rows, "http.query_max_rows", d.http.query_max_rows, {
+        min: 1,
+      }),
+      query_timeout_ms: readInt(
         http.query_timeout_ms,
         "http.query_timeout_ms",
         d.http.query_timeout_ms,
-        1,
+        { min: 1 },
       ),
     },
     mqtt,
-    broker: { listen: listenAddress(broker.listen, "broker.listen", d.broker.listen) },
+    broker: { listen: listen(broker.listen, "broker.listen", d.broker.listen) },
     limits: {
-      max_message_bytes: int(
+      max_message_bytes: readInt(
         limits.max_message_bytes,
         "limits.max_message_bytes",
         d.limits.max_message_bytes,
-        64,
+        { min: 64 },
       ),
-      max_rows_per_batch: int(
+      max_rows_per_batch: readInt(
         limits.max_rows_per_batch,
         "limits.max_rows_per_batch",
         d.limits.max_rows_per_batch,
-        1,
+        { min: 1 },
       ),
-      max_quarantine_raw_bytes: int(
+      max_quarantine_raw_bytes: readInt(
         limits.max_quarantine_raw_bytes,
         "limits.max_quarantine_raw_bytes",
         d.limits.max_quarantine_raw_bytes,
-        0,
+        { min: 0 },
       ),
     },
   };
+}
+
+const LISTEN_ALLOWED = `"host:port" with port 0-65535 (0 picks a free port), e.g. "127.0.0.1:8080"`;
+
+function listen(value: unknown, field: string, fallback: ListenAddress): ListenAddress {
+  return readListen(value, field, formatListen(fallback), { allowed: LISTEN_ALLOWED });
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { ConfigError } from "@tributary/shared/errors";
-import { readTable } from "../fields.ts";
+import { readTable } from "@tributary/shared/config/fields";
 import type { Input, InputContext, InputFactory } from "./input.ts";
 import { simLogs } from "./sim_logs/mod.ts";
 import { simMarket } from "./sim_market/mod.ts";

@@ -4,7 +4,13 @@
  *
  * @module
  */
-import { readInt, readNumber, readTable, rejectUnknownKeys, type Table } from "../fields.ts";
+import {
+  readInt,
+  readNumber,
+  readTable,
+  rejectUnknownKeys,
+  type Table,
+} from "@tributary/shared/config/fields";
 
 /** Options shared by the simulators. */
 export interface SimOptions {

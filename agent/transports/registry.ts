@@ -4,7 +4,7 @@
  * @module
  */
 import { ConfigError } from "@tributary/shared/errors";
-import { readTable, rejectUnknownKeys } from "../fields.ts";
+import { readTable, rejectUnknownKeys } from "@tributary/shared/config/fields";
 import { mqttTransport } from "./mqtt/mod.ts";
 import type { Transport, TransportContext, TransportFactory } from "./transport.ts";
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { readInt } from "../../fields.ts";
+import { readInt } from "@tributary/shared/config/fields";
 import type { InputFactory } from "../input.ts";
 import { createSimInput, type SimInput } from "../sim_input.ts";
 import { defaultSimOptions, readSimOptions, type SimOptions } from "../sim_options.ts";

@@ -4,26 +4,19 @@
  * @module
  */
 import { ConfigError } from "@tributary/shared/errors";
-import { readBool, readInt, readString, readTable, rejectUnknownKeys } from "../../fields.ts";
+import { readInt, readTable, rejectUnknownKeys } from "@tributary/shared/config/fields";
+import {
+  defaultMqttConnection,
+  type MqttConnectionOptions,
+  readMqttConnection,
+} from "@tributary/shared/mqtt/connection";
 
-/** Config of the MQTT transport (`[transport.mqtt]`). */
-export interface MqttConfig {
-  /** Broker URL: mqtt://, mqtts://, tcp://, ssl://, ws:// or wss://. @default "mqtt://127.0.0.1:1883" */
-  url: string;
-  /** MQTT client id; "" means `tributary-agent-<agent id>`. @default "" */
-  client_id: string;
-  /** "" for none. @default "" */
-  username: string;
-  /** "" for none; the environment variable TRIBUTARY_MQTT_PASSWORD overrides it. @default "" */
-  password: string;
-  /** Path of a PEM CA bundle to trust; "" for the system's. @default "" */
-  tls_ca: string;
-  /** Path of a PEM client certificate; "" for none. @default "" */
-  tls_cert: string;
-  /** Path of the PEM key of `tls_cert`; "" for none. @default "" */
-  tls_key: string;
-  /** Refuse brokers whose certificate does not verify. @default true */
-  tls_reject_unauthorized: boolean;
+/**
+ * Config of the MQTT transport (`[transport.mqtt]`): the shared connection
+ * options (`url` defaults to "mqtt://127.0.0.1:1883"; `client_id` "" means
+ * `tributary-agent-<agent id>`) and the transport's own.
+ */
+export interface MqttConfig extends MqttConnectionOptions {
   /** MQTT keepalive, in seconds. @default 30 */
   keepalive_s: number;
   /** Give up a connection attempt after this many ms. @default 10000 */
@@ -45,20 +38,10 @@ export interface MqttConfig {
 /** The MQTT packet length limit: 256 MiB - 1. */
 export const MQTT_MAX_PACKET = 268_435_455;
 
-/** Environment variable that overrides `password`. */
-export const PASSWORD_ENV = "TRIBUTARY_MQTT_PASSWORD";
-
 /** The defaults of {@linkcode MqttConfig}. */
 export function defaultMqttConfig(): MqttConfig {
   return {
-    url: "mqtt://127.0.0.1:1883",
-    client_id: "",
-    username: "",
-    password: "",
-    tls_ca: "",
-    tls_cert: "",
-    tls_key: "",
-    tls_reject_unauthorized: true,
+    ...defaultMqttConnection({ url: "mqtt://127.0.0.1:1883", client_id: "" }),
     keepalive_s: 30,
     connect_timeout_ms: 10_000,
     send_timeout_ms: 30_000,
@@ -67,8 +50,6 @@ export function defaultMqttConfig(): MqttConfig {
     max_message_bytes: MQTT_MAX_PACKET,
   };
 }
-
-const PROTOCOLS = ["mqtt:", "mqtts:", "tcp:", "ssl:", "ws:", "wss:"];
 
 /**
  * Validates `[transport.mqtt]` merged over the defaults.
@@ -80,33 +61,8 @@ export function validateMqttConfig(raw: unknown, field: string): MqttConfig {
   const t = readTable(raw, field);
   rejectUnknownKeys(t, Object.keys(d), field);
   const f = (key: keyof MqttConfig) => `${field}.${key}`;
-  const url = readString(t.url, f("url"), d.url, { nonEmpty: true });
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed === undefined || !PROTOCOLS.includes(parsed.protocol) || parsed.hostname === "") {
-    throw new ConfigError(
-      f("url"),
-      url,
-      "a URL like mqtt://host:1883 (mqtt, mqtts, tcp, ssl, ws, wss)",
-    );
-  }
   const config: MqttConfig = {
-    url,
-    client_id: readString(t.client_id, f("client_id"), d.client_id),
-    username: readString(t.username, f("username"), d.username),
-    password: readString(t.password, f("password"), d.password),
-    tls_ca: readString(t.tls_ca, f("tls_ca"), d.tls_ca),
-    tls_cert: readString(t.tls_cert, f("tls_cert"), d.tls_cert),
-    tls_key: readString(t.tls_key, f("tls_key"), d.tls_key),
-    tls_reject_unauthorized: readBool(
-      t.tls_reject_unauthorized,
-      f("tls_reject_unauthorized"),
-      d.tls_reject_unauthorized,
-    ),
+    ...readMqttConnection(t, field, d),
     keepalive_s: readInt(t.keepalive_s, f("keepalive_s"), d.keepalive_s, { min: 0, max: 65_535 }),
     connect_timeout_ms: readInt(
       t.connect_timeout_ms,
@@ -135,13 +91,6 @@ export function validateMqttConfig(raw: unknown, field: string): MqttConfig {
   };
   if (config.client_id.length > 65_535) {
     throw new ConfigError(f("client_id"), config.client_id, "at most 65535 characters");
-  }
-  if ((config.tls_cert === "") !== (config.tls_key === "")) {
-    throw new ConfigError(
-      f(config.tls_cert === "" ? "tls_cert" : "tls_key"),
-      "",
-      "tls_cert and tls_key set together",
-    );
   }
   if (config.reconnect_max_ms < config.reconnect_initial_ms) {
     throw new ConfigError(

@@ -13,9 +13,9 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { readFileSync } from "node:fs";
 import mqtt, { DefaultMessageIdProvider, type IClientOptions, type MqttClient } from "mqtt";
-import { ConfigError, PermanentError, RetryableError } from "@tributary/shared/errors";
+import { PermanentError, RetryableError } from "@tributary/shared/errors";
+import { mqttAuthTlsOptions } from "@tributary/shared/mqtt/connection";
 import { batchTopic } from "@tributary/shared/topics";
 import { backoffDelay } from "../../backoff.ts";
 import type { OutgoingBatch, Transport, TransportContext, TransportFactory } from "../transport.ts";
@@ -25,7 +25,6 @@ export {
   defaultMqttConfig,
   MQTT_MAX_PACKET,
   type MqttConfig,
-  PASSWORD_ENV,
   validateMqttConfig,
 } from "./config.ts";
 
@@ -93,13 +92,8 @@ export class MqttTransport implements Transport {
       reconnectPeriod: 0,
       queueQoSZero: false,
       messageIdProvider: this.#ids,
-      rejectUnauthorized: c.tls_reject_unauthorized,
+      ...mqttAuthTlsOptions(c, "transport.mqtt"),
     };
-    if (c.username !== "") options.username = c.username;
-    if (c.password !== "") options.password = c.password;
-    if (c.tls_ca !== "") options.ca = readPem(c.tls_ca, "transport.mqtt.tls_ca");
-    if (c.tls_cert !== "") options.cert = readPem(c.tls_cert, "transport.mqtt.tls_cert");
-    if (c.tls_key !== "") options.key = readPem(c.tls_key, "transport.mqtt.tls_key");
     const client = mqtt.connect(c.url, options);
     this.#client = client;
     client.on("connect", () => {
@@ -214,13 +208,5 @@ export class MqttTransport implements Transport {
   /** Drops a settled send from MQTT.js's store so it is neither kept nor resent. */
   #forget(pending: PendingSend): void {
     if (pending.messageId !== undefined) this.#client?.removeOutgoingMessage(pending.messageId);
-  }
-}
-
-function readPem(path: string, field: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (error) {
-    throw new ConfigError(field, path, `a readable PEM file (${(error as Error).message})`);
   }
 }

@@ -17,6 +17,7 @@
  */
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { ConfigError, RetryableError } from "@tributary/shared/errors";
+import { mqttAuthTlsOptions } from "@tributary/shared/mqtt/connection";
 import { BATCH_TOPIC_FILTER } from "@tributary/shared/topics";
 import { retryUntilDone } from "../retry.ts";
 import type { Consumer, ConsumerContext, ConsumerFactory } from "../consumer.ts";
@@ -79,7 +80,7 @@ export class MqttConsumer implements Consumer {
   async start(): Promise<void> {
     if (this.#client || this.#stopping) return;
     const { log } = this.#context;
-    const client = mqtt.connect(this.#config.url, await this.#clientOptions());
+    const client = mqtt.connect(this.#config.url, this.#clientOptions());
     this.#client = client;
     // Set before the connection exists: with clean: false the broker may deliver
     // queued messages right after CONNACK, and they must not go unhandled.
@@ -200,32 +201,17 @@ export class MqttConsumer implements Consumer {
     }
   }
 
-  async #clientOptions(): Promise<IClientOptions> {
+  #clientOptions(): IClientOptions {
     const c = this.#config;
-    const options: IClientOptions = {
+    return {
       protocolVersion: 4,
       clientId: c.client_id,
       clean: false,
       reconnectPeriod: this.#options.reconnectPeriodMs ?? 1000,
       connectTimeout: Math.min(c.connect_timeout_ms, 30_000),
-      rejectUnauthorized: c.tls_reject_unauthorized,
       // The hub only receives; nothing of ours should wait in MQTT.js memory.
       queueQoSZero: false,
+      ...mqttAuthTlsOptions(c, "mqtt"),
     };
-    if (c.username !== "") options.username = c.username;
-    if (c.password !== "") options.password = c.password;
-    if (c.tls_ca !== "") options.ca = await readPem(c.tls_ca, "mqtt.tls_ca");
-    if (c.tls_cert !== "") options.cert = await readPem(c.tls_cert, "mqtt.tls_cert");
-    if (c.tls_key !== "") options.key = await readPem(c.tls_key, "mqtt.tls_key");
-    return options;
-  }
-}
-
-async function readPem(path: string, field: string): Promise<string> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new ConfigError(field, path, `a readable PEM file (${detail})`);
   }
 }

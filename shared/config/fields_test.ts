@@ -1,6 +1,7 @@
 import { ConfigError } from "@tributary/shared/errors";
 import { assertEquals, assertThrows } from "@tributary/shared/testing/asserts";
 import {
+  formatListen,
   readBool,
   readChoice,
   readInt,
@@ -22,14 +23,30 @@ Deno.test("readInt returns the fallback for undefined and checks range and integ
   assertThrows(() => readInt(1.5, "a.b", 7, { min: 0, max: 9 }), ConfigError, "a.b: got 1.5");
 });
 
+Deno.test("readInt without max accepts safe integers at or above min, and bigint from TOML", () => {
+  assertEquals(readInt(undefined, "f", 7, { min: 0 }), 7);
+  assertEquals(readInt(5, "f", 7, { min: 0 }), 5);
+  assertEquals(readInt(5n, "f", 7, { min: 0 }), 5);
+  assertThrows(
+    () => readInt(-1, "a.b", 7, { min: 0 }),
+    ConfigError,
+    "a.b: got -1, expected an integer >= 0",
+  );
+  assertThrows(() => readInt(1.5, "a.b", 7, { min: 0 }), ConfigError, "got 1.5");
+  assertThrows(() => readInt(2n ** 60n, "a.b", 7, { min: 0 }), ConfigError, "a.b: got");
+});
+
 Deno.test("readNumber, readString, readBool and readChoice name the field", () => {
   assertEquals(readNumber(0.5, "r", 1, { min: 0, max: 1 }), 0.5);
   assertThrows(() => readNumber(Infinity, "r", 1, { min: 0, max: 1 }), ConfigError, "r: got");
+  assertThrows(() => readString(3, "s", ""), ConfigError, "s: got 3, expected a string");
   assertThrows(
     () => readString("", "s", "x", { nonEmpty: true }),
     ConfigError,
     's: got "", expected a non-empty string',
   );
+  assertEquals(readBool(undefined, "b", true), true);
+  assertThrows(() => readBool(1, "b", true), ConfigError, "b: got 1, expected true or false");
   assertThrows(
     () => readBool("yes", "b", true),
     ConfigError,
@@ -45,18 +62,47 @@ Deno.test("readNumber, readString, readBool and readChoice name the field", () =
 Deno.test("readTable and rejectUnknownKeys refuse non-tables and typos", () => {
   assertEquals(readTable(undefined, "t"), {});
   assertThrows(() => readTable([1], "t"), ConfigError, "t: got [1], expected a table");
+  assertThrows(() => readTable([], "t"), ConfigError, "t: got [], expected a table");
   assertThrows(
     () => rejectUnknownKeys({ lsiten: 1 }, ["listen"], "http"),
     ConfigError,
     "http.lsiten: got 1, expected no such option (known: listen)",
+  );
+  assertThrows(
+    () => rejectUnknownKeys({ x: 1 }, ["y"], ""),
+    ConfigError,
+    "x: got 1, expected no such option (known: y)",
   );
 });
 
 Deno.test("readListen parses host:port and [v6]:port, port 0 allowed", () => {
   assertEquals(readListen("127.0.0.1:0", "l", ""), { hostname: "127.0.0.1", port: 0 });
   assertEquals(readListen("[::1]:8081", "l", ""), { hostname: "::1", port: 8081 });
+  assertEquals(readListen("[::]:0", "l", ""), { hostname: "::", port: 0 });
   assertEquals(readListen(undefined, "l", "localhost:80"), { hostname: "localhost", port: 80 });
-  for (const bad of ["8081", ":80", "host:", "host:99999", "a:b:1"]) {
-    assertThrows(() => readListen(bad, "http.listen", ""), ConfigError, "http.listen");
+  for (const bad of ["8081", ":80", "host:", "host:99999", "a:b:1", "h:123456", "", 80]) {
+    assertThrows(
+      () => readListen(bad, "http.listen", ""),
+      ConfigError,
+      "http.listen: got",
+    );
+  }
+  assertThrows(
+    () => readListen("80", "l", ""),
+    ConfigError,
+    'l: got "80", expected an address "host:port" with a port from 0 to 65535',
+  );
+  assertThrows(
+    () => readListen("80", "l", "", { allowed: '"host:port"' }),
+    ConfigError,
+    'l: got "80", expected "host:port"',
+  );
+});
+
+Deno.test("formatListen is the inverse of readListen", () => {
+  assertEquals(formatListen({ hostname: "127.0.0.1", port: 9 }), "127.0.0.1:9");
+  assertEquals(formatListen({ hostname: "::1", port: 0 }), "[::1]:0");
+  for (const text of ["127.0.0.1:9", "[::1]:0"]) {
+    assertEquals(formatListen(readListen(text, "l", "")), text);
   }
 });

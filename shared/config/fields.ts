@@ -1,7 +1,15 @@
 /**
- * Small readers for untrusted config tables: each takes the raw value and the
- * dotted field path, and either returns a typed value or throws a
- * `ConfigError` naming the field, the value seen and what is allowed.
+ * Small readers for untrusted config tables, used by the agent and the hub:
+ * each takes the raw value and the dotted field path, and either returns a
+ * typed value or throws a `ConfigError` naming the field, the value seen and
+ * what is allowed.
+ *
+ * @example
+ * ```ts
+ * const http = readTable(root.http, "http");
+ * rejectUnknownKeys(http, ["listen"], "http");
+ * const listen = readListen(http.listen, "http.listen", "127.0.0.1:8080");
+ * ```
  *
  * @module
  */
@@ -10,7 +18,7 @@ import { ConfigError } from "@tributary/shared/errors";
 /** A plain object parsed from TOML, keyed by option name. */
 export type Table = Record<string, unknown>;
 
-/** True when `value` is a plain object (a TOML table), not an array or null. */
+/** True when `value` is a plain object (a TOML table), not an array, date or null. */
 export function isTable(value: unknown): value is Table {
   return typeof value === "object" && value !== null && !Array.isArray(value) &&
     !(value instanceof Date);
@@ -46,12 +54,19 @@ export function rejectUnknownKeys(table: Table, known: readonly string[], field:
 export interface RangeOptions {
   /** Smallest allowed value, inclusive. */
   min: number;
-  /** Largest allowed value, inclusive. */
-  max: number;
+  /** Largest allowed value, inclusive. @default unbounded (the largest safe integer for readInt) */
+  max?: number;
+}
+
+function describeRange(kind: string, range: RangeOptions): string {
+  return range.max === undefined
+    ? `${kind} >= ${range.min}`
+    : `${kind} from ${range.min} to ${range.max}`;
 }
 
 /**
- * Reads an integer in [min, max]; `undefined` gives `fallback`.
+ * Reads an integer in [min, max] (a safe integer >= min without `max`);
+ * `undefined` gives `fallback`. TOML integers beyond 2^53 arrive as bigint.
  *
  * @throws {ConfigError} when the value is not an integer in range.
  */
@@ -63,8 +78,11 @@ export function readInt(
 ): number {
   if (value === undefined) return fallback;
   const n = typeof value === "bigint" ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < range.min || n > range.max) {
-    throw new ConfigError(field, value, `an integer from ${range.min} to ${range.max}`);
+  if (
+    typeof n !== "number" || !Number.isSafeInteger(n) || n < range.min ||
+    (range.max !== undefined && n > range.max)
+  ) {
+    throw new ConfigError(field, value, describeRange("an integer", range));
   }
   return n;
 }
@@ -82,10 +100,19 @@ export function readNumber(
 ): number {
   if (value === undefined) return fallback;
   const n = typeof value === "bigint" ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isFinite(n) || n < range.min || n > range.max) {
-    throw new ConfigError(field, value, `a number from ${range.min} to ${range.max}`);
+  if (
+    typeof n !== "number" || !Number.isFinite(n) || n < range.min ||
+    (range.max !== undefined && n > range.max)
+  ) {
+    throw new ConfigError(field, value, describeRange("a number", range));
   }
   return n;
+}
+
+/** Options of {@linkcode readString}. */
+export interface ReadStringOptions {
+  /** Refuse `""`. @default false */
+  nonEmpty?: boolean;
 }
 
 /**
@@ -97,7 +124,7 @@ export function readString(
   value: unknown,
   field: string,
   fallback: string,
-  options: { nonEmpty?: boolean } = {},
+  options: ReadStringOptions = {},
 ): string {
   if (value === undefined) return fallback;
   if (typeof value !== "string" || (options.nonEmpty && value === "")) {
@@ -142,17 +169,50 @@ export interface ListenAddress {
   port: number;
 }
 
+/** Options of {@linkcode readListen}. */
+export interface ReadListenOptions {
+  /**
+   * What the error message says is allowed.
+   * @default 'an address "host:port" with a port from 0 to 65535'
+   */
+  allowed?: string;
+}
+
 /**
- * Parses `host:port` (IPv6 as `[::1]:port`); port 0 means "pick a free port".
+ * Parses `host:port` (IPv6 as `[::1]:port`); `undefined` parses `fallback`.
+ * Port 0 means "pick a free port".
  *
  * @throws {ConfigError} when the text is not `host:port` with a port from 0 to 65535.
  */
-export function readListen(value: unknown, field: string, fallback: string): ListenAddress {
-  const text = readString(value, field, fallback, { nonEmpty: true });
-  const match = /^(?:\[([^\]]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(text);
+export function readListen(
+  value: unknown,
+  field: string,
+  fallback: string,
+  options: ReadListenOptions = {},
+): ListenAddress {
+  const text = value === undefined ? fallback : value;
+  const match = typeof text === "string"
+    ? /^(?:\[([^\]]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(text)
+    : null;
   const port = match ? Number(match[3]) : NaN;
   if (!match || port > 65535) {
-    throw new ConfigError(field, value, 'an address "host:port" with a port from 0 to 65535');
+    const allowed = options.allowed ?? 'an address "host:port" with a port from 0 to 65535';
+    throw new ConfigError(field, value, allowed);
   }
   return { hostname: (match[1] ?? match[2])!, port };
+}
+
+/**
+ * Formats a listen address back to `host:port` (`[v6]:port` for IPv6), the
+ * inverse of {@linkcode readListen}.
+ *
+ * @example
+ * ```ts
+ * formatListen({ hostname: "::1", port: 0 }); // "[::1]:0"
+ * ```
+ */
+export function formatListen(address: ListenAddress): string {
+  return address.hostname.includes(":")
+    ? `[${address.hostname}]:${address.port}`
+    : `${address.hostname}:${address.port}`;
 }
