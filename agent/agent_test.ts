@@ -28,6 +28,8 @@ max_batch_rows = 64
 linger_ms = 20
 [transport.mqtt]
 url = "${url}"
+# No hub here: the broker's PUBACK confirms.
+ack = "broker"
 reconnect_initial_ms = 20
 reconnect_max_ms = 100
 [[inputs]]

@@ -51,7 +51,7 @@ Deno.test("main run prints the ready line, stops on signal; status reads the fil
   await Deno.writeTextFile(
     path,
     `[agent]\nid = "edge-2"\ndata_dir = "${dir}/data"\nlog_level = "warn"\n[http]\nlisten = "127.0.0.1:0"\n` +
-      `[transport.mqtt]\nurl = "${broker.url}"\n[[inputs]]\ntype = "sim_logs"\nrate = 2000\nlimit = 50\n`,
+      `[transport.mqtt]\nurl = "${broker.url}"\nack = "broker"\n[[inputs]]\ntype = "sim_logs"\nrate = 2000\nlimit = 50\n`,
   );
   try {
     let stop: () => void = () => {};
@@ -89,7 +89,7 @@ Deno.test("main.ts as a process: ready line on stdout, SIGTERM exits 0, bad conf
     await Deno.writeTextFile(
       good,
       `[agent]\nid = "edge-p"\ndata_dir = "${dir}/data"\nlog_level = "warn"\n[http]\nlisten = "127.0.0.1:0"\n` +
-        `[transport.mqtt]\nurl = "${broker.url}"\n[[inputs]]\ntype = "sim_sensors"\nrate = 500\n`,
+        `[transport.mqtt]\nurl = "${broker.url}"\nack = "broker"\n[[inputs]]\ntype = "sim_sensors"\nrate = 500\n`,
     );
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", mainPath, "run", "--config", good],

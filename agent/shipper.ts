@@ -14,6 +14,10 @@
  *   flight, backs off (exponential, full jitter) and resends.
  * - A permanent failure (message too large) splits the batch in two; a single
  *   row that still fails is dropped and counted.
+ * - A batch the hub rejected for good (`BatchRejectedError`, e.g.
+ *   `schema_mismatch`) is dropped whole from the buffer and its rows counted
+ *   in `rows_dropped` under the hub's reason: never resent, never lost
+ *   silently.
  * - Memory is bounded by `inFlight * maxBatchRows` rows per stream, whatever
  *   the backlog.
  *
@@ -25,7 +29,7 @@ import { type Batch, type Kind, KINDS, nowNs } from "@tributary/shared/records";
 import { type Codec, encodeBatch } from "@tributary/shared/wire";
 import { backoffDelay } from "./backoff.ts";
 import type { AgentBuffer, SeqRange } from "./buffer/mod.ts";
-import type { Transport } from "./transports/transport.ts";
+import { BatchRejectedError, type Transport } from "./transports/transport.ts";
 
 /** The buffer operations the shipper uses. */
 export type ShipperBuffer = Pick<
@@ -343,7 +347,20 @@ class StreamShipper {
     const reason = error instanceof PermanentError ? error.reason : "encode_failed";
     this.#countFailure(reason);
     try {
-      if (batch.rowCount > 1) {
+      if (error instanceof BatchRejectedError) {
+        await this.#s.buffer.retire(this.#kind, range.firstSeq, range.lastSeq, {
+          acknowledged: false,
+        });
+        this.counters.rows_dropped[reason] = (this.counters.rows_dropped[reason] ?? 0) +
+          batch.rowCount;
+        this.#log.error("batch rejected by the hub; its rows are dropped", {
+          reason,
+          rows: batch.rowCount,
+          first_seq: range.firstSeq,
+          last_seq: range.lastSeq,
+          error,
+        });
+      } else if (batch.rowCount > 1) {
         const seq = batch.columns.seq as BigInt64Array;
         const half = Math.floor(batch.rowCount / 2);
         const parts = [

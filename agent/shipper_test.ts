@@ -5,7 +5,7 @@ import { assert, assertEquals } from "@tributary/shared/testing/asserts";
 import { decodeBatch } from "@tributary/shared/wire";
 import { AgentBuffer } from "./buffer/mod.ts";
 import { Shipper, type ShipperOptions } from "./shipper.ts";
-import type { OutgoingBatch } from "./transports/transport.ts";
+import { BatchRejectedError, type OutgoingBatch } from "./transports/transport.ts";
 
 const quiet = createLogger({ sink: () => {} });
 
@@ -251,6 +251,29 @@ Deno.test("Shipper splits a batch the transport refuses and drops a row that nev
     assertEquals(c.rows_dropped, { too_large: 1 });
     assertEquals(c.rows_sent, 7);
     assertEquals((await buffer.stats()).readings.acked_rows, 7);
+  } finally {
+    await shipper.stop();
+    await buffer.close();
+  }
+});
+
+Deno.test("Shipper drops a batch the hub rejected whole, counting its rows by reason", async () => {
+  const transport = new FakeTransport();
+  transport.refuse = (m) =>
+    m.firstSeq === 1n ? new BatchRejectedError("schema_mismatch", "hub rejected") : undefined;
+  const { buffer, shipper } = await setup(transport, { maxBatchRows: 4, inFlight: 1 });
+  try {
+    await buffer.append("readings", readings(8));
+    await shipper.start();
+    await until(async () => (await backlog(buffer)) === 0);
+    // Neither split nor resent: one attempt for 1..4, then 5..8.
+    assertEquals(ranges(transport), [[1n, 4n, 4], [5n, 8n, 4]]);
+    const c = shipper.counters().readings;
+    assertEquals(c.rows_dropped, { schema_mismatch: 4 });
+    assertEquals(c.failures, { schema_mismatch: 1 });
+    assertEquals(c.rows_sent, 4);
+    assertEquals((await buffer.stats()).readings.acked_rows, 4);
+    assertEquals(await buffer.pendingRanges("readings"), []);
   } finally {
     await shipper.stop();
     await buffer.close();

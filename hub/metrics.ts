@@ -22,6 +22,8 @@ export interface HubMetrics {
   readonly quarantined: Counter<"reason">;
   /** Retries of a message after a retryable failure, by reason. */
   readonly retries: Counter<"reason">;
+  /** End-to-end acknowledgements published to agents, by outcome (inserted, partial, duplicate, rejected). */
+  readonly acks: Counter<"outcome">;
   /** Seconds from receipt to commit (decode and transaction) of one batch. */
   readonly ingestSeconds: Histogram<never>;
 }
@@ -82,6 +84,12 @@ export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
       name: "tributary_hub_retries_total",
       help: "Retries of a message after a retryable failure, by reason.",
       labelNames: ["reason"],
+      registers,
+    }),
+    acks: new Counter({
+      name: "tributary_hub_acks_total",
+      help: "End-to-end acknowledgements published to agents, by outcome.",
+      labelNames: ["outcome"],
       registers,
     }),
     ingestSeconds: new Histogram({

@@ -14,6 +14,15 @@ export function batchTopic(agent: string, stream: Kind): string {
   return `${TOPIC_PREFIX}/${agent}/${stream}`;
 }
 
+/**
+ * The topic the hub publishes its acknowledgements for `agent` to:
+ * `tributary/v1/<agent>/ack` (`ack` is not a stream, so it never collides
+ * with a batch topic).
+ */
+export function ackTopic(agent: string): string {
+  return `${TOPIC_PREFIX}/${agent}/ack`;
+}
+
 /** The filter a hub subscribes to for every agent's batches. */
 export const BATCH_TOPIC_FILTER = `${TOPIC_PREFIX}/+/+`;
 

@@ -1,5 +1,5 @@
 import { assertEquals } from "./testing/asserts.ts";
-import { batchTopic, parseBatchTopic } from "./topics.ts";
+import { ackTopic, batchTopic, parseBatchTopic } from "./topics.ts";
 
 Deno.test("parseBatchTopic round-trips batchTopic", () => {
   assertEquals(parseBatchTopic(batchTopic("dev-1", "trades")), {
@@ -21,4 +21,9 @@ Deno.test("parseBatchTopic rejects foreign, malformed and unknown-stream topics"
   ) {
     assertEquals(parseBatchTopic(topic), undefined, topic);
   }
+});
+
+Deno.test("ackTopic is the agent's reserved ack topic, never a batch topic", () => {
+  assertEquals(ackTopic("dev-1"), "tributary/v1/dev-1/ack");
+  assertEquals(parseBatchTopic(ackTopic("dev-1")), undefined);
 });

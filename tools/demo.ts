@@ -224,7 +224,8 @@ async function tableCounts(hubUrl: string): Promise<string> {
 async function main(): Promise<number> {
   let options: DemoOptions | undefined;
   try {
-    options = parseOptions(Deno.args);
+    // `deno task demo -- --port 0` passes the `--` through; accept both spellings.
+    options = parseOptions(Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args);
   } catch (error) {
     console.error((error as Error).message);
     return 2;

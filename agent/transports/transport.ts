@@ -5,6 +5,7 @@
  * @module
  */
 import type { Component, ComponentFactory } from "@tributary/shared/component";
+import { PermanentError } from "@tributary/shared/errors";
 import type { Logger } from "@tributary/shared/log";
 import type { Kind } from "@tributary/shared/records";
 
@@ -25,14 +26,25 @@ export interface OutgoingBatch {
  */
 export interface Transport extends Component {
   /**
-   * Sends one batch. Resolves when the transport's delivery is confirmed
-   * (MQTT: PUBACK). Rejects with `RetryableError` (not connected,
-   * disconnected while waiting, timeout, stopped) or `PermanentError` (e.g.
-   * message too large); never queues while disconnected.
+   * Sends one batch. Resolves when delivery is confirmed (MQTT: the hub's
+   * end-to-end ack by default, or the broker's PUBACK). Rejects with
+   * `RetryableError` (not connected, disconnected while waiting, timeout,
+   * stopped), `BatchRejectedError` (the hub refused the batch for good) or
+   * another `PermanentError` (e.g. message too large); never queues while
+   * disconnected.
    */
   send(message: OutgoingBatch): Promise<void>;
   /** True while the transport can send. */
   readonly connected: boolean;
+}
+
+/**
+ * The receiving end refused a batch for good (the hub quarantined it, e.g.
+ * `schema_mismatch`): neither resending nor splitting can help, so the
+ * shipper drops the whole batch and counts its rows under `reason`.
+ */
+export class BatchRejectedError extends PermanentError {
+  override readonly name: string = "BatchRejectedError";
 }
 
 /** What the agent gives a transport. */

@@ -6,11 +6,18 @@
  *
  * @module
  */
+import type { HubAck } from "@tributary/shared/ack";
 import { PermanentError, RetryableError } from "@tributary/shared/errors";
 import type { Logger } from "@tributary/shared/log";
 import type { Batch, Kind } from "@tributary/shared/records";
 import { parseBatchTopic, TOPIC_PREFIX } from "@tributary/shared/topics";
-import { decodeBatch, type DecodeLimits, WireError } from "@tributary/shared/wire";
+import {
+  decodeBatch,
+  decodeEnvelope,
+  type DecodeLimits,
+  type Envelope,
+  WireError,
+} from "@tributary/shared/wire";
 import type { HubMetrics } from "../metrics.ts";
 import type { IngestResult, QuarantineEntry } from "../store/hot_store.ts";
 
@@ -22,11 +29,22 @@ export interface IncomingMessage {
   payload: Uint8Array;
 }
 
-/** What became of a message. */
+/** The end-to-end acknowledgement a consumer should send for a handled message. */
+export interface AckToSend {
+  /** The agent to acknowledge to (its ack topic). */
+  agent: string;
+  ack: HubAck;
+}
+
+/**
+ * What became of a message. `ack` is set when the agent, stream and seq range
+ * are known (from a checked envelope that matches the topic): the consumer
+ * sends it to the agent once `handle` resolved.
+ */
 export type HandleOutcome =
   | { status: "ignored" }
-  | { status: "quarantined"; reason: string }
-  | { status: "ingested"; stream: Kind; result: IngestResult };
+  | { status: "quarantined"; reason: string; ack?: AckToSend }
+  | { status: "ingested"; stream: Kind; result: IngestResult; ack?: AckToSend };
 
 /** The store operations the handler needs (the hot store provides them). */
 export interface BatchSink {
@@ -77,10 +95,13 @@ export class BatchHandler {
     try {
       decoded = decodeBatch(message.payload, this.#options.limits);
     } catch (error) {
+      // The envelope may still be sound (e.g. schema_mismatch in the body):
+      // then the agent learns of the rejection and stops resending.
+      const key = this.#envelopeMatching(message.payload, target);
       if (error instanceof WireError) {
-        return await this.#quarantine(message, error.code, error.message);
+        return await this.#quarantine(message, error.code, error.message, key);
       }
-      return await this.#quarantine(message, "internal_error", describe(error));
+      return await this.#quarantine(message, "internal_error", describe(error), key);
     }
     const { envelope, batch } = decoded;
     if (envelope.agent !== target.agent || envelope.stream !== target.stream) {
@@ -96,13 +117,13 @@ export class BatchHandler {
     } catch (error) {
       if (error instanceof RetryableError) throw error;
       if (error instanceof PermanentError) {
-        return await this.#quarantine(message, error.reason, error.message);
+        return await this.#quarantine(message, error.reason, error.message, envelope);
       }
       log.error("ingest failed unexpectedly; quarantining the message", {
         topic: message.topic,
         error,
       });
-      return await this.#quarantine(message, "internal_error", describe(error));
+      return await this.#quarantine(message, "internal_error", describe(error), envelope);
     }
     const kind = batch.stream;
     metrics.batches.inc({ kind, outcome: result.outcome });
@@ -117,13 +138,42 @@ export class BatchHandler {
       last_seq: batch.lastSeq,
       ...result,
     });
-    return { status: "ingested", stream: kind, result };
+    return {
+      status: "ingested",
+      stream: kind,
+      result,
+      ack: {
+        agent: envelope.agent,
+        ack: {
+          stream: envelope.stream,
+          firstSeq: envelope.firstSeq,
+          lastSeq: envelope.lastSeq,
+          outcome: result.outcome,
+        },
+      },
+    };
+  }
+
+  /** The envelope of `payload` when it checks out and matches the topic, else undefined. */
+  #envelopeMatching(
+    payload: Uint8Array,
+    target: { agent: string; stream: Kind },
+  ): Envelope | undefined {
+    try {
+      const envelope = decodeEnvelope(payload, this.#options.limits);
+      return envelope.agent === target.agent && envelope.stream === target.stream
+        ? envelope
+        : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async #quarantine(
     message: IncomingMessage,
     reason: string,
     detail: string,
+    key?: Envelope,
   ): Promise<HandleOutcome> {
     await this.#options.store.quarantine({ ...message, raw: message.payload, reason, detail });
     this.#options.metrics.quarantined.inc({ reason });
@@ -134,7 +184,21 @@ export class BatchHandler {
       detail,
       size: message.payload.length,
     });
-    return { status: "quarantined", reason };
+    if (key === undefined) return { status: "quarantined", reason };
+    return {
+      status: "quarantined",
+      reason,
+      ack: {
+        agent: key.agent,
+        ack: {
+          stream: key.stream,
+          firstSeq: key.firstSeq,
+          lastSeq: key.lastSeq,
+          outcome: "rejected",
+          reason,
+        },
+      },
+    };
   }
 }
 

@@ -44,6 +44,10 @@ Deno.test("BatchHandler.handle ingests a batch and counts rows, bytes and outcom
       status: "ingested",
       stream: "readings",
       result: { outcome: "inserted", rowsInserted: 10, rowsDuplicate: 0 },
+      ack: {
+        agent: "a1",
+        ack: { stream: "readings", firstSeq: 1n, lastSeq: 10n, outcome: "inserted" },
+      },
     });
     const page = await metrics.registry.metrics();
     assertEquals(page.includes(`tributary_hub_bytes_total{kind="readings"} ${good.length}`), true);
@@ -85,10 +89,13 @@ Deno.test("BatchHandler.handle quarantines with the reason for each kind of bad 
       [batchTopic("a1", "readings"), encodeBatch(badJson), "schema_mismatch"],
     ];
     for (const [topic, payload, reason] of cases) {
-      assertEquals(await handler.handle({ source: "mqtt", topic, payload }), {
-        status: "quarantined",
-        reason,
-      });
+      const outcome = await handler.handle({ source: "mqtt", topic, payload });
+      assertEquals(outcome.status, "quarantined");
+      if (outcome.status !== "quarantined") continue;
+      assertEquals(outcome.reason, reason);
+      // Only a sound envelope that matches the topic earns a "rejected" ack.
+      assertEquals(outcome.ack?.ack.outcome, reason === "schema_mismatch" ? "rejected" : undefined);
+      assertEquals(outcome.ack?.ack.reason, reason === "schema_mismatch" ? reason : undefined);
     }
     const connection = await store.connect();
     try {
@@ -128,7 +135,20 @@ Deno.test("BatchHandler.handle quarantines an unexpected ingest failure as inter
       topic: batchTopic("a1", "readings"),
       payload: good,
     });
-    assertEquals(outcome, { status: "quarantined", reason: "internal_error" });
+    assertEquals(outcome, {
+      status: "quarantined",
+      reason: "internal_error",
+      ack: {
+        agent: "a1",
+        ack: {
+          stream: "readings",
+          firstSeq: 1n,
+          lastSeq: 10n,
+          outcome: "rejected",
+          reason: "internal_error",
+        },
+      },
+    });
   }, (store) => ({
     ingest: () => Promise.reject(new TypeError("bug")),
     quarantine: (entry) => store.quarantine(entry),

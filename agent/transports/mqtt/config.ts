@@ -4,12 +4,21 @@
  * @module
  */
 import { ConfigError } from "@tributary/shared/errors";
-import { readInt, readTable, rejectUnknownKeys } from "@tributary/shared/config/fields";
+import { readChoice, readInt, readTable, rejectUnknownKeys } from "@tributary/shared/config/fields";
 import {
   defaultMqttConnection,
   type MqttConnectionOptions,
   readMqttConnection,
 } from "@tributary/shared/mqtt/connection";
+
+/**
+ * What confirms a send: `hub`, the hub's end-to-end ack after its commit
+ * (rows are retired only once stored), or `broker`, the broker's PUBACK.
+ */
+export type MqttAckMode = "hub" | "broker";
+
+/** The values of {@linkcode MqttAckMode}. */
+export const MQTT_ACK_MODES: readonly MqttAckMode[] = ["hub", "broker"];
 
 /**
  * Config of the MQTT transport (`[transport.mqtt]`): the shared connection
@@ -33,6 +42,10 @@ export interface MqttConfig extends MqttConnectionOptions {
    * @default 268435455
    */
   max_message_bytes: number;
+  /** What confirms a send: the hub's ack after commit, or the broker's PUBACK. @default "hub" */
+  ack: MqttAckMode;
+  /** With `ack = "hub"`: fail a send (retryably) whose hub ack has not come this many ms after the PUBACK. @default 30000 */
+  ack_timeout_ms: number;
 }
 
 /** The MQTT packet length limit: 256 MiB - 1. */
@@ -48,6 +61,8 @@ export function defaultMqttConfig(): MqttConfig {
     reconnect_initial_ms: 500,
     reconnect_max_ms: 30_000,
     max_message_bytes: MQTT_MAX_PACKET,
+    ack: "hub",
+    ack_timeout_ms: 30_000,
   };
 }
 
@@ -87,6 +102,11 @@ export function validateMqttConfig(raw: unknown, field: string): MqttConfig {
     max_message_bytes: readInt(t.max_message_bytes, f("max_message_bytes"), d.max_message_bytes, {
       min: 64,
       max: MQTT_MAX_PACKET,
+    }),
+    ack: readChoice(t.ack, f("ack"), d.ack, MQTT_ACK_MODES),
+    ack_timeout_ms: readInt(t.ack_timeout_ms, f("ack_timeout_ms"), d.ack_timeout_ms, {
+      min: 100,
+      max: 3_600_000,
     }),
   };
   if (config.client_id.length > 65_535) {

@@ -10,20 +10,37 @@
  * removed from MQTT.js's store and rejected. The agent's DuckDB buffer is the
  * only store; the shipper resends and the hub dedups.
  *
+ * Confirmation (`ack`): with `"hub"` (the default) the transport subscribes to
+ * `tributary/v1/<agent>/ack` and a send resolves only when the hub's ack for
+ * the same (stream, first_seq, last_seq) arrives, i.e. after the hub's commit;
+ * a `rejected` ack fails it with `BatchRejectedError`; no ack within
+ * `ack_timeout_ms` of the PUBACK fails it retryably. Acks for nothing pending
+ * (late, twice) are ignored and counted. With `"broker"` a send resolves on
+ * the broker's PUBACK.
+ *
  * @module
  */
 import { Buffer } from "node:buffer";
 import mqtt, { DefaultMessageIdProvider, type IClientOptions, type MqttClient } from "mqtt";
+import { parseAck } from "@tributary/shared/ack";
 import { PermanentError, RetryableError } from "@tributary/shared/errors";
 import { mqttAuthTlsOptions } from "@tributary/shared/mqtt/connection";
-import { batchTopic } from "@tributary/shared/topics";
+import { ackTopic, batchTopic } from "@tributary/shared/topics";
 import { backoffDelay } from "../../backoff.ts";
-import type { OutgoingBatch, Transport, TransportContext, TransportFactory } from "../transport.ts";
+import {
+  BatchRejectedError,
+  type OutgoingBatch,
+  type Transport,
+  type TransportContext,
+  type TransportFactory,
+} from "../transport.ts";
 import { defaultMqttConfig, type MqttConfig, validateMqttConfig } from "./config.ts";
 
 export {
   defaultMqttConfig,
+  MQTT_ACK_MODES,
   MQTT_MAX_PACKET,
+  type MqttAckMode,
   type MqttConfig,
   validateMqttConfig,
 } from "./config.ts";
@@ -39,9 +56,26 @@ class TrackingIdProvider extends DefaultMessageIdProvider {
 }
 
 interface PendingSend {
+  /** The MQTT message id while MQTT.js holds the message (until PUBACK). */
   messageId: number | undefined;
+  /** `stream/first/last`, the key hub acks are matched on (hub mode). */
+  key: string;
   timer: ReturnType<typeof setTimeout>;
   settle(error?: Error): void;
+}
+
+/** Counters of the hub acks a transport received. */
+export interface MqttAckCounters {
+  /** Acks that settled a pending send. */
+  matched: number;
+  /** Well-formed acks for nothing pending (late, repeated, from before a restart). */
+  unknown: number;
+  /** Payloads on the ack topic that are not a valid ack. */
+  invalid: number;
+}
+
+function ackKey(stream: string, firstSeq: bigint, lastSeq: bigint): string {
+  return `${stream}/${firstSeq}/${lastSeq}`;
 }
 
 /** The MQTT transport factory (`[transport] type = "mqtt"`). */
@@ -58,6 +92,11 @@ export class MqttTransport implements Transport {
   readonly #ctx: TransportContext;
   readonly #ids = new TrackingIdProvider();
   readonly #pending = new Set<PendingSend>();
+  /** Sends awaiting the hub's ack, by {@linkcode ackKey}. */
+  readonly #awaiting = new Map<string, Set<PendingSend>>();
+  readonly #acks: MqttAckCounters = { matched: 0, unknown: 0, invalid: 0 };
+  /** Hub mode: the ack subscription is granted on the current connection. */
+  #subscribed = false;
   #client: MqttClient | undefined;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #attempt = 0;
@@ -68,9 +107,14 @@ export class MqttTransport implements Transport {
     this.#ctx = ctx;
   }
 
-  /** True while connected to the broker. */
+  /** True while connected to the broker (and, in hub mode, subscribed to the ack topic). */
   get connected(): boolean {
-    return this.#client?.connected === true;
+    return this.#client?.connected === true && (this.#config.ack === "broker" || this.#subscribed);
+  }
+
+  /** Counters of hub acks received, as a snapshot. */
+  ackCounters(): MqttAckCounters {
+    return { ...this.#acks };
   }
 
   /**
@@ -96,9 +140,26 @@ export class MqttTransport implements Transport {
     };
     const client = mqtt.connect(c.url, options);
     this.#client = client;
+    const hubAcks = c.ack === "hub";
+    // Attached before the connection completes (PITFALLS): no ack may arrive unhandled.
+    if (hubAcks) client.on("message", (topic, payload) => this.#onAck(topic, payload));
     client.on("connect", () => {
       this.#attempt = 0;
       this.#ctx.log.info("mqtt connected", { url: c.url });
+      if (!hubAcks) return;
+      // Clean session: subscribe on every connect.
+      const topic = ackTopic(this.#ctx.agent);
+      client.subscribe(topic, { qos: 1 }, (error, granted) => {
+        if (error || granted?.some((g) => g.qos > 2)) {
+          this.#ctx.log.error("mqtt ack subscription failed; sends wait", {
+            topic,
+            error,
+            granted,
+          });
+          return;
+        }
+        if (client.connected) this.#subscribed = true;
+      });
     });
     client.on("error", (error) => {
       this.#ctx.log.warn("mqtt error", { url: c.url, error });
@@ -120,15 +181,18 @@ export class MqttTransport implements Transport {
         ),
       );
     }
-    if (client === undefined || !client.connected) {
+    if (client === undefined || !this.connected) {
       return Promise.reject(
         new RetryableError("disconnected", `not connected to ${this.#config.url}`),
       );
     }
+    const hubAcks = this.#config.ack === "hub";
+    const key = ackKey(message.stream, message.firstSeq, message.lastSeq);
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const pending: PendingSend = {
         messageId: undefined,
+        key,
         timer: setTimeout(() => {
           pending.settle(
             new RetryableError("timeout", `no PUBACK within ${this.#config.send_timeout_ms} ms`),
@@ -140,11 +204,18 @@ export class MqttTransport implements Transport {
           settled = true;
           clearTimeout(pending.timer);
           this.#pending.delete(pending);
+          const waiting = this.#awaiting.get(pending.key);
+          if (waiting?.delete(pending) && waiting.size === 0) this.#awaiting.delete(pending.key);
           if (error) reject(error);
           else resolve();
         },
       };
       this.#pending.add(pending);
+      if (hubAcks) {
+        const waiting = this.#awaiting.get(key);
+        if (waiting) waiting.add(pending);
+        else this.#awaiting.set(key, new Set([pending]));
+      }
       const before = this.#ids.allocations;
       const payload = Buffer.from(
         message.bytes.buffer,
@@ -152,13 +223,28 @@ export class MqttTransport implements Transport {
         message.bytes.byteLength,
       );
       client.publish(batchTopic(message.agent, message.stream), payload, { qos: 1 }, (error) => {
-        pending.settle(
-          error
-            ? new RetryableError("disconnected", `publish failed: ${error.message}`, {
+        if (error) {
+          pending.settle(
+            new RetryableError("disconnected", `publish failed: ${error.message}`, {
               cause: error,
-            })
-            : undefined,
-        );
+            }),
+          );
+          return;
+        }
+        // PUBACK: MQTT.js no longer holds the message, and its id may be reused.
+        pending.messageId = undefined;
+        if (!hubAcks) return pending.settle();
+        if (settled) return;
+        clearTimeout(pending.timer);
+        pending.timer = setTimeout(() => {
+          this.#ctx.log.debug("no hub ack in time", { key });
+          pending.settle(
+            new RetryableError(
+              "ack_timeout",
+              `no hub ack within ${this.#config.ack_timeout_ms} ms of the PUBACK`,
+            ),
+          );
+        }, this.#config.ack_timeout_ms);
       });
       if (this.#ids.allocations !== before) pending.messageId = this.#ids.getLastAllocated();
     });
@@ -188,7 +274,43 @@ export class MqttTransport implements Transport {
     });
   }
 
+  /** Settles the sends a hub ack names; ignores (and counts) anything else. */
+  #onAck(topic: string, payload: Uint8Array): void {
+    if (topic !== ackTopic(this.#ctx.agent)) return;
+    let ack;
+    try {
+      ack = parseAck(payload);
+    } catch (error) {
+      this.#acks.invalid++;
+      this.#ctx.log.warn("invalid hub ack ignored", { topic, size: payload.byteLength, error });
+      return;
+    }
+    const waiting = this.#awaiting.get(ackKey(ack.stream, ack.firstSeq, ack.lastSeq));
+    if (waiting === undefined) {
+      this.#acks.unknown++;
+      this.#ctx.log.debug("hub ack for nothing pending ignored", {
+        stream: ack.stream,
+        first_seq: ack.firstSeq,
+        last_seq: ack.lastSeq,
+        outcome: ack.outcome,
+      });
+      return;
+    }
+    this.#acks.matched++;
+    for (const p of [...waiting]) {
+      p.settle(
+        ack.outcome === "rejected"
+          ? new BatchRejectedError(
+            ack.reason ?? "rejected",
+            `hub rejected ${ack.stream} ${ack.firstSeq}..${ack.lastSeq}: ${ack.reason}`,
+          )
+          : undefined,
+      );
+    }
+  }
+
   #onClose(): void {
+    this.#subscribed = false;
     for (const p of [...this.#pending]) {
       p.settle(new RetryableError("disconnected", `connection to ${this.#config.url} closed`));
       this.#forget(p);

@@ -24,7 +24,15 @@ function message(bytes: number[], stream: OutgoingBatch["stream"] = "readings"):
 }
 
 function config(url: string, extra: Partial<MqttConfig> = {}): MqttConfig {
-  return { ...defaultMqttConfig(), url, reconnect_initial_ms: 20, reconnect_max_ms: 50, ...extra };
+  return {
+    ...defaultMqttConfig(),
+    url,
+    // These tests have no hub: the broker's PUBACK confirms (hub acks: hub_ack_test.ts).
+    ack: "broker",
+    reconnect_initial_ms: 20,
+    reconnect_max_ms: 50,
+    ...extra,
+  };
 }
 
 async function until(condition: () => boolean, ms = 3000): Promise<void> {

@@ -1,7 +1,10 @@
 /**
  * The MQTT consumer: subscribes to every agent's batch topic with QoS 1 and a
  * persistent session, and acknowledges (PUBACK) each message only after the
- * hub committed or quarantined it. A message whose handling is cut short by
+ * hub committed or quarantined it. After the commit (or the quarantine of a
+ * batch whose envelope is sound) it also publishes the end-to-end ack, QoS 1,
+ * to `tributary/v1/<agent>/ack` (docs/wire-format.md, "Acknowledgements"),
+ * before the PUBACK. A message whose handling is cut short by
  * `stop()` is never acknowledged, so the broker delivers it again to the
  * next session.
  *
@@ -15,10 +18,13 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { ConfigError, RetryableError } from "@tributary/shared/errors";
 import { mqttAuthTlsOptions } from "@tributary/shared/mqtt/connection";
-import { BATCH_TOPIC_FILTER } from "@tributary/shared/topics";
+import { encodeAck } from "@tributary/shared/ack";
+import { ackTopic, BATCH_TOPIC_FILTER } from "@tributary/shared/topics";
+import type { AckToSend } from "../batch_handler.ts";
 import { retryUntilDone } from "../retry.ts";
 import type { Consumer, ConsumerContext, ConsumerFactory } from "../consumer.ts";
 import { defaultMqttConfig, type MqttConsumerConfig, validateMqttConfig } from "./config.ts";
@@ -168,6 +174,10 @@ export class MqttConsumer implements Consumer {
     await this.#inFlight;
     const client = this.#client;
     if (!client) return;
+    // Drop acks still awaiting their PUBACK: a graceful end waits for them, and
+    // a message left unacknowledged above blocks MQTT.js's incoming packets, so
+    // they would never come. A lost ack only makes the agent resend.
+    for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
     await client.endAsync(false);
     // MQTT.js closes its message stores with a setTimeout(0) after the stream ends;
     // let it run so that stop() leaves no timer behind.
@@ -178,26 +188,49 @@ export class MqttConsumer implements Consumer {
   async #handle(topic: string, payload: Uint8Array): Promise<boolean> {
     const { handler, metrics, log } = this.#context;
     try {
-      await retryUntilDone(() => handler.handle({ source: "mqtt", topic, payload }), {
-        signal: this.#abort.signal,
-        initialDelayMs: this.#options.retryInitialDelayMs,
-        maxDelayMs: this.#options.retryMaxDelayMs,
-        onRetry: (error, attempt, delayMs) => {
-          metrics.retries.inc({ reason: error.reason });
-          log.warn("message handling failed; retrying", {
-            topic,
-            attempt,
-            delay_ms: delayMs,
-            error,
-          });
+      const outcome = await retryUntilDone(
+        () => handler.handle({ source: "mqtt", topic, payload }),
+        {
+          signal: this.#abort.signal,
+          initialDelayMs: this.#options.retryInitialDelayMs,
+          maxDelayMs: this.#options.retryMaxDelayMs,
+          onRetry: (error, attempt, delayMs) => {
+            metrics.retries.inc({ reason: error.reason });
+            log.warn("message handling failed; retrying", {
+              topic,
+              attempt,
+              delay_ms: delayMs,
+              error,
+            });
+          },
         },
-      });
+      );
+      if (outcome.status !== "ignored" && outcome.ack) this.#sendAck(outcome.ack);
       return true;
     } catch (error) {
       // Only an abort (stop) or a bug gets here; either way the message stays
       // unacknowledged and the broker delivers it again.
       if (!this.#abort.signal.aborted) log.error("message handling failed", { topic, error });
       return false;
+    }
+  }
+
+  /**
+   * Publishes an end-to-end ack (QoS 1) without waiting for its PUBACK: a lost
+   * ack only makes the agent resend, and the resend is deduplicated and acked.
+   */
+  #sendAck({ agent, ack }: AckToSend): void {
+    const { metrics, log } = this.#context;
+    const client = this.#client;
+    // Never let MQTT.js queue acks while offline; the agent times out and resends.
+    if (!client?.connected) return;
+    try {
+      client.publish(ackTopic(agent), Buffer.from(encodeAck(ack)), { qos: 1 }, (error) => {
+        if (error) log.debug("ack publish failed", { agent, error });
+      });
+      metrics.acks.inc({ outcome: ack.outcome });
+    } catch (error) {
+      log.warn("ack publish failed", { agent, error });
     }
   }
 
