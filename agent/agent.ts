@@ -7,12 +7,14 @@
 import { join } from "node:path";
 import { PermanentError, RetryableError } from "@tributary/shared/errors";
 import { createLogger, type Logger } from "@tributary/shared/log";
-import type { Kind, RowOf } from "@tributary/shared/records";
+import type { HeartbeatStream } from "@tributary/shared/heartbeat";
+import { type Kind, KINDS, type RowOf } from "@tributary/shared/records";
 import { AgentBuffer } from "./buffer/mod.ts";
 import type { AgentConfig } from "./config.ts";
+import { HeartbeatSender } from "./heartbeat.ts";
 import { createHttpApp, type HttpServer, startHttpServer } from "./http/server.ts";
-import type { Input, InputContext } from "./inputs/input.ts";
-import { createAgentMetrics } from "./metrics.ts";
+import type { Checkpoint, Input, InputContext } from "./inputs/input.ts";
+import { createAgentMetrics, withShipperDrops } from "./metrics.ts";
 import { Shipper } from "./shipper.ts";
 import type { Transport } from "./transports/transport.ts";
 
@@ -22,6 +24,40 @@ export const BUFFER_FILE = "buffer.duckdb";
 /** Path of the buffer file of `config`. */
 export function bufferPath(config: AgentConfig): string {
   return join(config.agent.data_dir, BUFFER_FILE);
+}
+
+/**
+ * The per-stream figures of a heartbeat: the buffer's backlog and drops by
+ * reason (from the buffer when it counts them, else from the shipper).
+ */
+export async function heartbeatStreams(
+  buffer: AgentBuffer,
+  shipper: Shipper,
+): Promise<Record<Kind, HeartbeatStream>> {
+  const stats = await buffer.stats();
+  const counters = shipper.counters();
+  const out = {} as Record<Kind, HeartbeatStream>;
+  for (const kind of KINDS) {
+    const s = stats[kind];
+    // The buffer's persistent drop counts (budget, max age and the shipper's
+    // drops, recorded when it discards rows) when it keeps them; else the
+    // shipper's own counters since start.
+    const bufferDrops = (s as { dropped?: unknown }).dropped;
+    const dropped: Record<string, number> = {};
+    const source = typeof bufferDrops === "object" && bufferDrops !== null
+      ? bufferDrops
+      : counters[kind]?.rows_dropped ?? {};
+    for (const [reason, n] of Object.entries(source)) {
+      if (typeof n === "number") dropped[reason] = n;
+    }
+    out[kind] = {
+      backlog_rows: s.backlog_rows,
+      backlog_bytes: s.backlog_bytes,
+      oldest_unsent_age_s: s.oldest_unsent_age_s,
+      dropped,
+    };
+  }
+  return out;
 }
 
 /** Options of {@linkcode startAgent}. */
@@ -70,7 +106,17 @@ export async function startAgent(
     }
   };
   try {
-    const buffer = await AgentBuffer.open({ path: bufferPath(config), agent: agentId });
+    const b = config.buffer;
+    const buffer = await AgentBuffer.open({
+      path: bufferPath(config),
+      agent: agentId,
+      budget: {
+        maxBytes: b.max_bytes,
+        maxAgeS: b.max_age_s,
+        policy: b.policy,
+        priorities: b.priorities,
+      },
+    });
     cleanups.push(() => buffer.close());
 
     const transport = config.transport.create({
@@ -92,6 +138,7 @@ export async function startAgent(
       retryInitialMs: s.retry_initial_ms,
       retryMaxMs: s.retry_max_ms,
       drainTimeoutMs: s.drain_timeout_ms,
+      maxBytesPerSec: s.max_bytes_per_sec,
     });
     cleanups.push(() => shipper.stop());
     await shipper.start();
@@ -107,20 +154,40 @@ export async function startAgent(
       app: createHttpApp({
         agent: agentId,
         registry: metrics.registry,
-        stats: () => buffer.stats(),
+        stats: async () => withShipperDrops(await buffer.stats(), shipper.counters()),
+        query: (sql) => buffer.query(sql),
         log,
       }),
     });
     cleanups.push(() => http.close());
 
+    const heartbeats = new HeartbeatSender({
+      agent: agentId,
+      intervalS: config.agent.heartbeat_interval_s,
+      snapshot: () => heartbeatStreams(buffer, shipper),
+      publish: (payload) => transport.publishHeartbeat?.(payload) ?? false,
+      log: log.child({ part: "heartbeat" }),
+    });
+    cleanups.push(() => heartbeats.stop());
+    heartbeats.start();
+
     const inputs: Input[] = [];
     for (const [i, spec] of config.inputs.entries()) {
       const ctx: InputContext = {
         agent: agentId,
-        log: log.child({ input: spec.type, index: i }),
-        async write<K extends Kind>(kind: K, rows: readonly RowOf[K][]): Promise<void> {
+        id: spec.id,
+        log: log.child({ input: spec.id, index: i }),
+        readCheckpoint: (name) => buffer.readCheckpoint(spec.id, name),
+        async write<K extends Kind>(
+          kind: K,
+          rows: readonly RowOf[K][],
+          checkpoint?: Checkpoint,
+        ): Promise<void> {
+          let refused: string | undefined;
           try {
-            await buffer.append(kind, rows);
+            ({ refused } = await buffer.append(kind, rows, {
+              checkpoint: checkpoint && { input: spec.id, ...checkpoint },
+            }) ?? {});
           } catch (error) {
             const reason = error instanceof PermanentError || error instanceof RetryableError
               ? error.reason
@@ -128,6 +195,9 @@ export async function startAgent(
             metrics.writeFailed(kind, reason);
             throw error;
           }
+          // Rows the budget refused resolve the write too (the input must not
+          // retry them); they are counted in rows_dropped_total, not here.
+          if (refused !== undefined) return;
           metrics.rowsBuffered(kind, rows.length);
           shipper.wake(kind);
         },

@@ -1,3 +1,4 @@
+import { parseHeartbeat } from "@tributary/shared/heartbeat";
 import { createLogger } from "@tributary/shared/log";
 import type { Kind } from "@tributary/shared/records";
 import { assert, assertEquals } from "@tributary/shared/testing/asserts";
@@ -63,7 +64,10 @@ Deno.test("startAgent ships simulator rows over MQTT exactly once, in seq order"
         s.quotes.acked_rows === 200;
     });
     const byStream = new Map<Kind, ReturnType<typeof decodeBatch>[]>();
-    for (const m of broker.received) {
+    // Heartbeats (QoS 0, sent at start and every interval) are not batches.
+    const heartbeats = broker.received.filter((m) => m.topic === "tributary/v1/edge-9/heartbeat");
+    for (const hb of heartbeats) assertEquals(parseHeartbeat(hb.payload).agent, "edge-9");
+    for (const m of broker.received.filter((m) => !heartbeats.includes(m))) {
       const decoded = decodeBatch(m.payload);
       assertEquals(m.topic, `tributary/v1/edge-9/${decoded.envelope.stream}`);
       byStream.set(decoded.envelope.stream, [

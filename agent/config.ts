@@ -20,8 +20,27 @@ import {
   readTable,
   rejectUnknownKeys,
 } from "@tributary/shared/config/fields";
-import { type ConfiguredInput, configureInput } from "./inputs/registry.ts";
+import { assertUniqueInputIds, type ConfiguredInput, configureInput } from "./inputs/registry.ts";
 import { type ConfiguredTransport, configureTransport } from "./transports/registry.ts";
+import { KINDS } from "@tributary/shared/records";
+import {
+  DEFAULT_PRIORITIES,
+  DROP_POLICIES,
+  type DropPolicy,
+  type Priorities,
+} from "./buffer/budget.ts";
+
+/** `[buffer]`: the disk budget of the store-and-forward buffer (agent/buffer/budget.ts). */
+export interface BufferSection {
+  /** Most approximate bytes of buffered rows (raw size, not the file's size). @default 1073741824 */
+  max_bytes: number;
+  /** Rows older than this (by recv_ts) are dropped, reason `max_age`; 0 = never. @default 0 */
+  max_age_s: number;
+  /** When full: "drop_oldest", "drop_newest" or "block". @default "drop_oldest" */
+  policy: DropPolicy;
+  /** Priority class per stream, 0 kept longest. @default { trades: 0, quotes: 0, readings: 1, logs: 2 } */
+  priorities: Priorities;
+}
 
 /** `[agent]`. */
 export interface AgentSection {
@@ -31,6 +50,8 @@ export interface AgentSection {
   data_dir: string;
   /** Lowest log level written. @default "info" */
   log_level: Level;
+  /** Seconds between heartbeats to the hub; 0 sends none. @default 5 */
+  heartbeat_interval_s: number;
 }
 
 /** `[http]`. */
@@ -57,6 +78,8 @@ export interface ShipperSection {
   retry_max_ms: number;
   /** Longest wait for in-flight sends at shutdown, in ms. @default 5000 */
   drain_timeout_ms: number;
+  /** Cap on bytes handed to the transport per second, all streams together; 0 = unlimited. @default 0 */
+  max_bytes_per_sec: number;
 }
 
 /** The whole validated config. */
@@ -64,13 +87,14 @@ export interface AgentConfig {
   agent: AgentSection;
   http: HttpSection;
   shipper: ShipperSection;
+  buffer: BufferSection;
   transport: ConfiguredTransport;
   inputs: ConfiguredInput[];
 }
 
 /** Defaults of every section but `[agent] id`, `[transport]` and `[[inputs]]`. */
 export const DEFAULTS = {
-  agent: { data_dir: "./data/agent", log_level: "info" as Level },
+  agent: { data_dir: "./data/agent", log_level: "info" as Level, heartbeat_interval_s: 5 },
   http: { listen: "127.0.0.1:8081" },
   shipper: {
     max_batch_rows: 5000,
@@ -80,6 +104,13 @@ export const DEFAULTS = {
     retry_initial_ms: 200,
     retry_max_ms: 10_000,
     drain_timeout_ms: 5000,
+    max_bytes_per_sec: 0,
+  },
+  buffer: {
+    max_bytes: 1_073_741_824,
+    max_age_s: 0,
+    policy: "drop_oldest" as DropPolicy,
+    priorities: DEFAULT_PRIORITIES as Priorities,
   },
 } as const;
 
@@ -141,10 +172,10 @@ export function validateConfig(
   env: Record<string, string | undefined> = {},
 ): AgentConfig {
   const root = readTable(raw, "config");
-  rejectUnknownKeys(root, ["agent", "http", "shipper", "transport", "inputs"], "");
+  rejectUnknownKeys(root, ["agent", "http", "shipper", "buffer", "transport", "inputs"], "");
 
   const a = readTable(root.agent, "agent");
-  rejectUnknownKeys(a, ["id", "data_dir", "log_level"], "agent");
+  rejectUnknownKeys(a, ["id", "data_dir", "log_level", "heartbeat_interval_s"], "agent");
   if (!isAgentId(a.id)) throw new ConfigError("agent.id", a.id, AGENT_ID_RULE);
   const logLevel = a.log_level ?? DEFAULTS.agent.log_level;
   if (!isLevel(logLevel)) {
@@ -154,6 +185,12 @@ export function validateConfig(
     id: a.id,
     data_dir: readString(a.data_dir, "agent.data_dir", DEFAULTS.agent.data_dir, { nonEmpty: true }),
     log_level: logLevel,
+    heartbeat_interval_s: readInt(
+      a.heartbeat_interval_s,
+      "agent.heartbeat_interval_s",
+      DEFAULTS.agent.heartbeat_interval_s,
+      { min: 0, max: 3600 },
+    ),
   };
 
   const h = readTable(root.http, "http");
@@ -187,6 +224,12 @@ export function validateConfig(
       d.drain_timeout_ms,
       ms,
     ),
+    max_bytes_per_sec: readInt(
+      s.max_bytes_per_sec,
+      "shipper.max_bytes_per_sec",
+      d.max_bytes_per_sec,
+      { min: 0, max: 10_000_000_000 },
+    ),
   };
   if (shipper.retry_max_ms < shipper.retry_initial_ms) {
     throw new ConfigError(
@@ -202,9 +245,12 @@ export function validateConfig(
   if (!Array.isArray(rawInputs)) {
     throw new ConfigError("inputs", rawInputs, "an array of tables ([[inputs]])");
   }
-  const inputs = rawInputs.map((r: unknown, i) => configureInput(r, `inputs[${i}]`));
+  const inputs = rawInputs.map((r: unknown, i) => configureInput(r, `inputs[${i}]`, i));
+  assertUniqueInputIds(inputs);
 
-  return { agent, http, shipper, transport, inputs };
+  const buffer = validateBufferSection(root.buffer);
+
+  return { agent, http, shipper, buffer, transport, inputs };
 }
 
 /** Applies TRIBUTARY_MQTT_PASSWORD over `[transport.mqtt] password`, without touching the caller's table. */
@@ -214,4 +260,31 @@ function withPasswordFromEnv(raw: unknown, env: Record<string, string | undefine
   const transport = readTable(raw, "transport");
   const mqtt = readTable(transport.mqtt, "transport.mqtt");
   return { ...transport, mqtt: { ...mqtt, password } };
+}
+
+function validateBufferSection(raw: unknown): BufferSection {
+  const b = readTable(raw, "buffer");
+  const d = DEFAULTS.buffer;
+  rejectUnknownKeys(b, Object.keys(d), "buffer");
+  const p = readTable(b.priorities, "buffer.priorities");
+  rejectUnknownKeys(p, KINDS, "buffer.priorities");
+  const priorities = { ...d.priorities };
+  for (const kind of KINDS) {
+    priorities[kind] = readInt(p[kind], `buffer.priorities.${kind}`, d.priorities[kind], {
+      min: 0,
+      max: 9,
+    });
+  }
+  return {
+    max_bytes: readInt(b.max_bytes, "buffer.max_bytes", d.max_bytes, {
+      min: 1,
+      max: Number.MAX_SAFE_INTEGER,
+    }),
+    max_age_s: readInt(b.max_age_s, "buffer.max_age_s", d.max_age_s, {
+      min: 0,
+      max: 10 * 365 * 86_400,
+    }),
+    policy: readChoice(b.policy, "buffer.policy", d.policy, DROP_POLICIES),
+    priorities,
+  };
 }

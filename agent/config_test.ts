@@ -7,10 +7,26 @@ const minimal = '[agent]\nid = "edge-1"\n';
 
 Deno.test("parseConfig fills every default from a minimal file", () => {
   const config = parseConfig(minimal);
-  assertEquals(config.agent, { id: "edge-1", data_dir: "./data/agent", log_level: "info" });
+  assertEquals(config.agent, {
+    id: "edge-1",
+    data_dir: "./data/agent",
+    log_level: "info",
+    heartbeat_interval_s: 5,
+  });
   assertEquals(config.http.listen, "127.0.0.1:8081");
   assertEquals(config.http.address, { hostname: "127.0.0.1", port: 8081 });
   assertEquals(config.shipper, { ...DEFAULTS.shipper });
+  assertEquals(config.buffer, {
+    max_bytes: 1_073_741_824,
+    max_age_s: 0,
+    policy: "drop_oldest",
+    priorities: { trades: 0, quotes: 0, readings: 1, logs: 2 },
+  });
+  // A partial priorities table keeps the other streams' defaults.
+  assertEquals(
+    parseConfig(`${minimal}[buffer.priorities]\nlogs = 0\n`).buffer.priorities,
+    { trades: 0, quotes: 0, readings: 1, logs: 0 },
+  );
   assertEquals(config.transport.type, "mqtt");
   assertEquals(config.transport.config, defaultMqttConfig());
   assertEquals(config.inputs, []);
@@ -71,6 +87,10 @@ Deno.test("parseConfig errors name the field, the value and what is allowed", ()
     ],
     [`${minimal}[http]\nlisten = "127.0.0.1:70000"`, "http.listen"],
     [
+      `${minimal}heartbeat_interval_s = -1`,
+      "agent.heartbeat_interval_s: got -1, expected an integer from 0 to 3600",
+    ],
+    [
       `${minimal}[shipper]\nmax_batch_rows = 0`,
       "shipper.max_batch_rows: got 0, expected an integer from 1 to 1000000",
     ],
@@ -84,6 +104,20 @@ Deno.test("parseConfig errors name the field, the value and what is allowed", ()
       "shipper.retry_max_ms: got 100, expected at least",
     ],
     [`${minimal}[shipper]\nbatch_rows = 5`, "shipper.batch_rows: got 5, expected no such option"],
+    [
+      `${minimal}[buffer]\npolicy = "drop_random"`,
+      'buffer.policy: got "drop_random", expected one of "drop_oldest", "drop_newest", "block"',
+    ],
+    [`${minimal}[buffer]\nmax_bytes = 0`, "buffer.max_bytes: got 0, expected an integer"],
+    [`${minimal}[buffer]\nmax_age_s = -5`, "buffer.max_age_s: got -5"],
+    [
+      `${minimal}[buffer.priorities]\nmetrics = 1`,
+      "buffer.priorities.metrics: got 1, expected no such option",
+    ],
+    [
+      `${minimal}[buffer.priorities]\nlogs = 10`,
+      "buffer.priorities.logs: got 10, expected an integer from 0 to 9",
+    ],
     [`${minimal}[transport]\ntype = "carrier-pigeon"`, 'transport.type: got "carrier-pigeon"'],
     [`${minimal}[transport.mqtt]\nkeepalive_s = "30"`, 'transport.mqtt.keepalive_s: got "30"'],
     [
@@ -129,6 +163,7 @@ Deno.test("agent.example.toml parses and its values equal the code's defaults", 
   const defaults = parseConfig(minimal);
   assertEquals(example.http, defaults.http);
   assertEquals(example.shipper, defaults.shipper);
+  assertEquals(example.buffer, defaults.buffer);
   assertEquals({ ...example.agent, id: "edge-1" }, defaults.agent);
   assertEquals(example.transport.config, defaults.transport.config);
   for (const input of example.inputs) {

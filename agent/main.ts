@@ -4,23 +4,30 @@
  * ```
  * deno run -A agent/main.ts run --config agent.toml
  * deno run -A agent/main.ts status --config agent.toml [--json]
+ * deno run -A agent/main.ts query --config agent.toml [--json] "SELECT ..."
+ * deno run -A agent/main.ts verify --config agent.toml
  * deno run -A agent/main.ts --help
  * ```
  *
- * Exit codes: 0 done (or stopped by SIGINT/SIGTERM), 1 runtime failure,
- * 2 bad usage or config. Only this file exits the process.
+ * Exit codes: 0 done (or stopped by SIGINT/SIGTERM), 1 runtime failure (and,
+ * for `verify`, problems found), 2 bad usage or config (and, for `query`, SQL
+ * refused). Only this file exits the process.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { ConfigError } from "@tributary/shared/errors";
+import { QueryRefused } from "@tributary/shared/sql/read_only_query";
+import { VERSION } from "@tributary/shared/version";
 import { startAgent } from "./agent.ts";
 import { loadConfig } from "./config.ts";
+import { formatQueryTable, queryBuffer } from "./query.ts";
 import { formatStatusTable, readStatus } from "./status.ts";
+import { formatVerifyReport, verifyAgentBuffer } from "./verify.ts";
 
 /** The text of `--help`. */
 export const HELP =
-  `Tributary agent: collects records, buffers them in DuckDB, ships them to the hub.
+  `Tributary agent ${VERSION}: collects records, buffers them in DuckDB, ships them to the hub.
 
 Usage:
   agent run --config FILE            run the agent until SIGINT or SIGTERM
@@ -28,11 +35,20 @@ Usage:
                                      backlog per stream: asks the running agent
                                      (GET /status at [http] listen), or reads the
                                      buffer file read-only when none runs
+  agent query --config FILE [--json] "SELECT ..."
+                                     read-only SQL on the buffer (one SELECT):
+                                     asks the running agent (POST /query at
+                                     [http] listen), or opens the buffer file
+                                     read-only when none runs; prints a table
+  agent verify --config FILE         checks the buffer file without changing it
+                                     (schema, seqs, pending batches, NULLs, JSON,
+                                     every block readable); refuses while the
+                                     agent runs. Exit 0 clean, 1 problems found
   agent --help                       this text
 
 Options:
-  -c, --config FILE   TOML config file (required for run and status)
-      --json          status: print JSON instead of a table
+  -c, --config FILE   TOML config file (required by every command)
+      --json          status, query: print JSON instead of a table
   -h, --help          show this text
 
 On start, run prints one line to stdout:
@@ -76,7 +92,13 @@ export async function main(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const [command, ...extra] = positionals;
-  if ((command !== "run" && command !== "status") || extra.length > 0) {
+  const known = ["run", "status", "query", "verify"];
+  const arity = command === "query" ? 1 : 0;
+  if (command === "query" && extra.length !== 1) {
+    io.stderr(`query: expected one SQL argument, got ${extra.length}\n\n${HELP}`);
+    return 2;
+  }
+  if (command === undefined || !known.includes(command) || extra.length !== arity) {
     io.stderr(
       `${
         command === undefined ? "missing command" : `unknown command: ${positionals.join(" ")}`
@@ -90,6 +112,16 @@ export async function main(args: string[], io: CliIo): Promise<number> {
   }
   try {
     const config = await loadConfig(values.config, io.env);
+    if (command === "query") {
+      const { result } = await queryBuffer(config, extra[0]!);
+      io.stdout(values.json ? `${JSON.stringify(result)}\n` : `${formatQueryTable(result)}\n`);
+      return 0;
+    }
+    if (command === "verify") {
+      const report = await verifyAgentBuffer(config);
+      io.stdout(`${formatVerifyReport(report)}\n`);
+      return report.problems.length === 0 ? 0 : 1;
+    }
     if (command === "status") {
       const { status, source } = await readStatus(config);
       io.stdout(
@@ -105,6 +137,10 @@ export async function main(args: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr(`config error: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof QueryRefused) {
+      io.stderr(`query refused: ${error.message}\n`);
       return 2;
     }
     io.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertMatch } from "@tributary/shared/testing/asserts";
 import { type CliIo, HELP, main } from "./main.ts";
+import { getFreePort } from "../tests/harness/free_port.ts";
 import { startTestBroker } from "./transports/mqtt/test_broker.ts";
 
 function io(stop: Promise<void> = new Promise(() => {})) {
@@ -18,13 +19,33 @@ Deno.test("main --help prints every command and points at docs/agent.md", async 
   const { cli, out } = io();
   assertEquals(await main(["--help"], cli), 0);
   assertEquals(out.join(""), HELP);
-  for (const word of ["run --config", "status --config", "--json", "docs/agent.md"]) {
+  for (
+    const word of [
+      "run --config",
+      "status --config",
+      "query --config",
+      "verify --config",
+      "--json",
+      "docs/agent.md",
+    ]
+  ) {
     assert(HELP.includes(word), word);
   }
 });
 
 Deno.test("main refuses bad usage with exit code 2", async () => {
-  for (const args of [[], ["fly"], ["run"], ["run", "--nope"], ["status", "x", "--config", "a"]]) {
+  for (
+    const args of [
+      [],
+      ["fly"],
+      ["run"],
+      ["run", "--nope"],
+      ["status", "x", "--config", "a"],
+      ["query", "--config", "a"],
+      ["query", "SELECT 1", "SELECT 2", "--config", "a"],
+      ["verify", "x", "--config", "a"],
+    ]
+  ) {
     const { cli, err } = io();
     assertEquals(await main(args, cli), 2, args.join(" "));
     assert(err.join("").length > 0);
@@ -127,6 +148,49 @@ Deno.test("main.ts as a process: ready line on stdout, SIGTERM exits 0, bad conf
     assertEquals(failed.stdout.length, 0);
   } finally {
     await broker.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("main query asks the running agent, verify refuses it; both read the file after", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/agent.toml`;
+  await Deno.writeTextFile(
+    path,
+    `[agent]\nid = "edge-3"\ndata_dir = "${dir}/data"\nlog_level = "warn"\n` +
+      `[http]\nlisten = "127.0.0.1:${getFreePort()}"\n` +
+      // No broker answers at this URL: the rows stay in the buffer.
+      `[transport.mqtt]\nurl = "mqtt://127.0.0.1:${getFreePort()}"\nconnect_timeout_ms = 200\n` +
+      `[[inputs]]\ntype = "sim_logs"\nrate = 5000\nlimit = 40\n`,
+  );
+  try {
+    let stop: () => void = () => {};
+    const { cli, out } = io(new Promise((r) => stop = r));
+    const running = main(["run", "--config", path], cli);
+    while (out.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const sql = "SELECT count(*) AS n FROM buffer_logs";
+    for (let n = 0; n < 40;) {
+      const live = io();
+      assertEquals(await main(["query", "--config", path, "--json", sql], live.cli), 0);
+      n = JSON.parse(live.out.join("")).rows[0][0];
+      if (n < 40) await new Promise((r) => setTimeout(r, 20));
+    }
+    const refused = io();
+    assertEquals(await main(["query", "-c", path, "DELETE FROM buffer_logs"], refused.cli), 2);
+    assertMatch(refused.err.join(""), /query refused: sql: only SELECT/);
+    const busy = io();
+    assertEquals(await main(["verify", "-c", path], busy.cli), 1);
+    assertMatch(busy.err.join(""), /agent is running/);
+    stop();
+    assertEquals(await running, 0);
+
+    const offline = io();
+    assertEquals(await main(["query", "-c", path, sql], offline.cli), 0);
+    assertEquals(offline.out.join(""), " n\n--\n40\n(1 row)\n");
+    const verify = io();
+    assertEquals(await main(["verify", "-c", path], verify.cli), 0);
+    assertMatch(verify.out.join(""), /ok: .* no problems/);
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -108,11 +108,6 @@ export function createAgentMetrics(sources: MetricsSources): AgentMetrics {
       },
     });
   byReason("tributary_agent_send_failures_total", "Failed sends, by reason.", (c) => c.failures);
-  byReason(
-    "tributary_agent_rows_dropped_total",
-    "Rows dropped because they can never be sent, by reason.",
-    (c) => c.rows_dropped,
-  );
 
   // One buffer scan serves every buffer gauge of a scrape.
   let statsAt = 0;
@@ -178,6 +173,25 @@ export function createAgentMetrics(sources: MetricsSources): AgentMetrics {
     true,
   );
 
+  new Counter({
+    name: "tributary_agent_rows_dropped_total",
+    help: "Rows dropped, by reason: the buffer's budget_evicted, budget_full and max_age " +
+      "(kept across restarts), the shipper's too_large and hub rejections.",
+    labelNames: streamReason,
+    registers: [registry],
+    async collect() {
+      const s = await stats();
+      if (!s) return;
+      this.reset();
+      const merged = withShipperDrops(s, sources.counters());
+      for (const kind of KINDS) {
+        for (const [reason, n] of Object.entries(merged[kind].dropped)) {
+          this.inc({ stream: kind, reason }, n);
+        }
+      }
+    },
+  });
+
   new Gauge({
     name: "tributary_agent_transport_connected",
     help: "1 while the transport is connected.",
@@ -194,4 +208,24 @@ export function createAgentMetrics(sources: MetricsSources): AgentMetrics {
     rowsBuffered: (kind, rows) => buffered.inc({ stream: kind }, rows),
     writeFailed: (kind, reason) => writeFailures.inc({ stream: kind, reason }),
   };
+}
+
+/**
+ * `stats` with the shipper's drop counts (rows that can never be sent, hub
+ * rejections) added to the buffer's own (`budget_*`, `max_age`) in each
+ * stream's `dropped`, as `/status` and `/metrics` show them.
+ */
+export function withShipperDrops(
+  stats: Record<Kind, StreamStats>,
+  counters: Partial<Record<Kind, StreamCounters>>,
+): Record<Kind, StreamStats> {
+  const out = {} as Record<Kind, StreamStats>;
+  for (const kind of KINDS) {
+    const dropped = { ...stats[kind].dropped };
+    for (const [reason, n] of Object.entries(counters[kind]?.rows_dropped ?? {})) {
+      dropped[reason] = (dropped[reason] ?? 0) + n;
+    }
+    out[kind] = { ...stats[kind], dropped };
+  }
+  return out;
 }

@@ -12,6 +12,7 @@ function stats(): Record<Kind, StreamStats> {
       oldest_unsent_age_s: 1.5,
       next_seq: 8,
       acked_rows: 3,
+      dropped: { budget_evicted: 5 },
     };
   }
   return out;
@@ -26,7 +27,7 @@ Deno.test("createAgentMetrics exposes buffer, shipper and transport figures", as
         batches_sent: 2,
         bytes_sent: 999,
         failures: { timeout: 1 },
-        rows_dropped: {},
+        rows_dropped: { budget_evicted: 1, too_large: 2 },
       },
     }),
     connected: () => true,
@@ -43,6 +44,16 @@ Deno.test("createAgentMetrics exposes buffer, shipper and transport figures", as
   assertMatch(text, /tributary_agent_oldest_unsent_age_seconds\{stream="trades"\} 1.5/);
   assertMatch(text, /tributary_agent_rows_acked_total\{stream="trades"\} 3/);
   assertMatch(text, /tributary_agent_transport_connected 1/);
+  // Buffer drops (budget, max age) and shipper drops add up per stream and reason.
+  assertMatch(
+    text,
+    /tributary_agent_rows_dropped_total\{stream="readings",reason="budget_evicted"\} 6/,
+  );
+  assertMatch(text, /tributary_agent_rows_dropped_total\{stream="readings",reason="too_large"\} 2/);
+  assertMatch(
+    text,
+    /tributary_agent_rows_dropped_total\{stream="logs",reason="budget_evicted"\} 5/,
+  );
 });
 
 Deno.test("createAgentMetrics still renders when the buffer cannot report", async () => {

@@ -19,7 +19,11 @@
  *   in `rows_dropped` under the hub's reason: never resent, never lost
  *   silently.
  * - Memory is bounded by `inFlight * maxBatchRows` rows per stream, whatever
- *   the backlog.
+ *   the backlog; a batch's decoded rows are dropped once it is encoded (only
+ *   its encoded message and seq column stay while it awaits confirmation).
+ * - With `maxBytesPerSec`, one {@linkcode TokenBucket} shared by all streams
+ *   paces the bytes handed to the transport (see `rate_limit.ts` for the burst
+ *   allowance).
  *
  * @module
  */
@@ -28,6 +32,7 @@ import type { Logger } from "@tributary/shared/log";
 import { type Batch, type Kind, KINDS, nowNs } from "@tributary/shared/records";
 import { type Codec, encodeBatch } from "@tributary/shared/wire";
 import { backoffDelay } from "./backoff.ts";
+import { TokenBucket } from "./rate_limit.ts";
 import type { AgentBuffer, SeqRange } from "./buffer/mod.ts";
 import { BatchRejectedError, type Transport } from "./transports/transport.ts";
 
@@ -62,6 +67,13 @@ export interface ShipperOptions {
   idlePollMs?: number;
   /** Uniform random in [0, 1), for backoff jitter. @default Math.random */
   random?: () => number;
+  /**
+   * Cap on the bytes handed to the transport, all streams together, in bytes
+   * per second; 0 means unlimited. @default 0
+   */
+  maxBytesPerSec?: number;
+  /** Bucket size of the cap, in bytes. @default maxBytesPerSec / 4 */
+  burstBytes?: number;
 }
 
 /** Counters of one stream. */
@@ -80,10 +92,17 @@ export class Shipper {
   readonly #streams: Map<Kind, StreamShipper>;
   readonly #drainTimeoutMs: number;
   readonly #log: Logger;
+  readonly #abort = new AbortController();
   #loops: Promise<void>[] | undefined;
   #stopped = false;
 
   constructor(options: ShipperOptions) {
+    const maxBytesPerSec = options.maxBytesPerSec ?? 0;
+    if (!(maxBytesPerSec >= 0) || !Number.isFinite(maxBytesPerSec)) {
+      throw new RangeError(
+        `Shipper: maxBytesPerSec must be a finite number >= 0 (0 = unlimited), got ${maxBytesPerSec}`,
+      );
+    }
     const settings: StreamSettings = {
       buffer: options.buffer,
       transport: options.transport,
@@ -96,6 +115,10 @@ export class Shipper {
       retryMaxMs: options.retryMaxMs ?? 10_000,
       idlePollMs: options.idlePollMs ?? 1000,
       random: options.random ?? Math.random,
+      bucket: maxBytesPerSec > 0
+        ? new TokenBucket({ bytesPerSec: maxBytesPerSec, burstBytes: options.burstBytes })
+        : undefined,
+      stopSignal: this.#abort.signal,
     };
     this.#streams = new Map(
       (options.streams ?? KINDS).map((kind) => [kind, new StreamShipper(kind, settings)]),
@@ -132,6 +155,8 @@ export class Shipper {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    // Sends still waiting for bandwidth are not started; their ranges stay pending.
+    this.#abort.abort();
     for (const s of this.#streams.values()) s.stop();
     if (this.#loops === undefined) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -161,6 +186,19 @@ interface StreamSettings {
   retryMaxMs: number;
   idlePollMs: number;
   random: () => number;
+  /** The bandwidth cap shared by all streams, if any. */
+  bucket: TokenBucket | undefined;
+  /** Aborts when the shipper stops. */
+  stopSignal: AbortSignal;
+}
+
+/** What a sent batch keeps while it awaits confirmation: not its decoded rows. */
+interface InFlightBatch {
+  firstSeq: bigint;
+  lastSeq: bigint;
+  rowCount: number;
+  /** The batch's seq column, to split it if the transport refuses it as too large. */
+  seq: BigInt64Array;
 }
 
 /** The shipping loop of one stream. */
@@ -289,18 +327,44 @@ class StreamShipper {
     this.#launch(batch, range);
   }
 
+  /** Encodes `batch` and sends it in the background; `batch` itself is not kept. */
   #launch(batch: Batch, range: SeqRange): void {
-    const p = this.#ship(batch, range);
+    const sent: InFlightBatch = {
+      firstSeq: batch.firstSeq,
+      lastSeq: batch.lastSeq,
+      rowCount: batch.rowCount,
+      seq: batch.columns.seq as BigInt64Array,
+    };
+    let p: Promise<void>;
+    try {
+      const bytes = encodeBatch(batch, { codec: this.#s.codec });
+      p = this.#ship(batch.agent, sent, bytes, range);
+    } catch (error) {
+      // An encoder refusal: resending the same rows cannot help.
+      p = this.#refused(sent, range, error);
+    }
     this.#inflight.add(p);
     p.finally(() => this.#inflight.delete(p));
   }
 
-  async #ship(batch: Batch, range: SeqRange): Promise<void> {
-    let bytes: Uint8Array;
+  async #ship(
+    agent: string,
+    batch: InFlightBatch,
+    bytes: Uint8Array,
+    range: SeqRange,
+  ): Promise<void> {
+    if (this.#s.bucket !== undefined) {
+      try {
+        await this.#s.bucket.take(bytes.byteLength, this.#s.stopSignal);
+      } catch {
+        // Stopped while waiting for bandwidth: never sent, stays pending.
+        this.#insertRetry(range);
+        return;
+      }
+    }
     try {
-      bytes = encodeBatch(batch, { codec: this.#s.codec });
       await this.#s.transport.send({
-        agent: batch.agent,
+        agent,
         stream: this.#kind,
         firstSeq: batch.firstSeq,
         lastSeq: batch.lastSeq,
@@ -311,8 +375,7 @@ class StreamShipper {
       if (error instanceof RetryableError) {
         this.#retryLater(range, error.reason, error);
       } else {
-        // PermanentError from the transport, or an encoder refusal: resending
-        // the same bytes cannot help.
+        // PermanentError from the transport: resending the same bytes cannot help.
         await this.#refused(batch, range, error);
       }
       return;
@@ -343,7 +406,7 @@ class StreamShipper {
     this.#failed = true;
   }
 
-  async #refused(batch: Batch, range: SeqRange, error: unknown): Promise<void> {
+  async #refused(batch: InFlightBatch, range: SeqRange, error: unknown): Promise<void> {
     const reason = error instanceof PermanentError ? error.reason : "encode_failed";
     this.#countFailure(reason);
     try {
@@ -361,7 +424,7 @@ class StreamShipper {
           error,
         });
       } else if (batch.rowCount > 1) {
-        const seq = batch.columns.seq as BigInt64Array;
+        const seq = batch.seq;
         const half = Math.floor(batch.rowCount / 2);
         const parts = [
           { firstSeq: range.firstSeq, lastSeq: seq[half - 1]! },

@@ -1,6 +1,6 @@
 import { PermanentError, RetryableError } from "@tributary/shared/errors";
 import { createLogger } from "@tributary/shared/log";
-import { nowNs, type Reading } from "@tributary/shared/records";
+import { type LogLine, nowNs, type Reading } from "@tributary/shared/records";
 import { assert, assertEquals } from "@tributary/shared/testing/asserts";
 import { decodeBatch } from "@tributary/shared/wire";
 import { AgentBuffer } from "./buffer/mod.ts";
@@ -308,4 +308,98 @@ Deno.test("Shipper.stop is idempotent and safe before start", async () => {
   assertEquals(transport.sent.length, 0);
   assert(shipper.counters().readings.rows_sent === 0);
   await buffer.close();
+});
+
+function logLines(count: number): LogLine[] {
+  const ts = nowNs();
+  return Array.from({ length: count }, (_, i) => ({
+    ts,
+    recv_ts: ts,
+    source: "app",
+    level: "info" as const,
+    message: `request ${i} served in ${(i * 7919) % 1000} ms`,
+    fields: `{"n":${i}}`,
+  }));
+}
+
+Deno.test("Shipper with maxBytesPerSec paces all streams together to the cap", async () => {
+  const transport = new FakeTransport();
+  const times: number[] = [];
+  const send = transport.send.bind(transport);
+  transport.send = (m) => {
+    times.push(performance.now());
+    return send(m);
+  };
+  const rate = 8000;
+  const burst = 500;
+  const { buffer, shipper } = await setup(transport, { maxBytesPerSec: rate, burstBytes: burst });
+  try {
+    await buffer.append("readings", readings(60));
+    await buffer.append("logs", logLines(60));
+    await shipper.start();
+    await until(async () => {
+      const s = await buffer.stats();
+      return s.readings.backlog_rows + s.logs.backlog_rows === 0;
+    }, 30_000);
+    const sizes = transport.sent.map((m) => m.bytes.byteLength);
+    assertEquals(new Set(transport.sent.map((m) => m.stream)), new Set(["readings", "logs"]));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const c = shipper.counters();
+    assertEquals(c.readings.bytes_sent + c.logs.bytes_sent, total);
+    // The bucket lets at most max(burst, largest) + rate × t leave by time t,
+    // whatever the machine's load, so the sends must span at least this long
+    // (a loaded machine only makes it longer).
+    const spanMs = times.at(-1)! - times[0]!;
+    const minMs = (total - Math.max(burst, ...sizes)) / rate * 1000;
+    assert(total > 4 * burst, `test needs more bytes than the burst; got ${total}`);
+    assert(
+      spanMs >= minMs - 5,
+      `${total} bytes in ${spanMs.toFixed(0)} ms; cap allows ${minMs} ms`,
+    );
+    // And the cap is not much slower than asked (generous bound for loaded machines).
+    assert(spanMs < minMs * 10 + 2000, `${total} bytes took ${spanMs.toFixed(0)} ms`);
+  } finally {
+    await shipper.stop();
+    await buffer.close();
+  }
+});
+
+Deno.test("Shipper.stop abandons sends waiting for bandwidth; their batches stay pending", async () => {
+  const transport = new FakeTransport();
+  // 1 byte/s: after the first message, the next would wait for minutes.
+  const { buffer, shipper } = await setup(transport, { maxBytesPerSec: 1, burstBytes: 1 });
+  try {
+    await buffer.append("readings", readings(10));
+    await shipper.start();
+    await until(async () =>
+      transport.sent.length === 1 &&
+      (await buffer.pendingRanges("readings")).some((r) => r.firstSeq === 6n)
+    );
+    const started = performance.now();
+    await shipper.stop();
+    assert(performance.now() - started < 400, "stop waited for the bucket");
+    assertEquals(ranges(transport), [[1n, 5n, 5]]);
+    assertEquals(await buffer.pendingRanges("readings"), [{ firstSeq: 6n, lastSeq: 10n }]);
+    assertEquals(await backlog(buffer), 5);
+    assertEquals(shipper.counters().readings.failures, {});
+  } finally {
+    await shipper.stop();
+    await buffer.close();
+  }
+});
+
+Deno.test("Shipper refuses a negative maxBytesPerSec, naming the value", () => {
+  const transport = new FakeTransport();
+  let error: unknown;
+  try {
+    new Shipper({
+      buffer: {} as ShipperOptions["buffer"],
+      transport,
+      log: quiet,
+      maxBytesPerSec: -5,
+    });
+  } catch (e) {
+    error = e;
+  }
+  assert(error instanceof RangeError && error.message.includes("got -5"), String(error));
 });

@@ -30,15 +30,9 @@ export async function readStatus(
   options: ReadStatusOptions = {},
 ): Promise<{ status: AgentStatus; source: StatusSource }> {
   const { hostname, port } = config.http.address;
-  if (port !== 0) {
-    const host = hostname === "0.0.0.0"
-      ? "127.0.0.1"
-      : hostname === "::"
-      ? "[::1]"
-      : hostname.includes(":")
-      ? `[${hostname}]`
-      : hostname;
-    const url = `http://${host}:${port}/status`;
+  const base = liveBaseUrl(config);
+  if (base !== undefined) {
+    const url = `${base}/status`;
     const live = await fetchStatus(url, options.timeoutMs ?? 2000);
     if (live !== undefined) return { status: live, source: { kind: "http", url } };
   }
@@ -60,6 +54,23 @@ export async function readStatus(
   } finally {
     await buffer.close();
   }
+}
+
+/**
+ * The base URL a running agent of `config` answers on (`http://host:port`),
+ * or `undefined` when `[http] listen` has port 0 (it cannot be found).
+ */
+export function liveBaseUrl(config: AgentConfig): string | undefined {
+  const { hostname, port } = config.http.address;
+  if (port === 0) return undefined;
+  const host = hostname === "0.0.0.0"
+    ? "127.0.0.1"
+    : hostname === "::"
+    ? "[::1]"
+    : hostname.includes(":")
+    ? `[${hostname}]`
+    : hostname;
+  return `http://${host}:${port}`;
 }
 
 async function fetchStatus(url: string, timeoutMs: number): Promise<AgentStatus | undefined> {
@@ -99,6 +110,7 @@ const COLUMNS = [
   "oldest_unsent_age_s",
   "next_seq",
   "acked_rows",
+  "dropped",
 ] as const;
 
 /** Renders `status` as a plain-text table, with a line saying where it came from. */
@@ -117,12 +129,26 @@ export function formatStatusTable(status: AgentStatus, source: StatusSource): st
         s.oldest_unsent_age_s.toFixed(1),
         String(s.next_seq),
         String(s.acked_rows),
+        formatDropped(s.dropped),
       ];
     }),
   ];
+  // The last column (drops by reason) is text: left-aligned, so it is not padded at the end.
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const lines = rows.map((r) =>
-    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ")
+    r.map((cell, c) =>
+      c === 0 ? cell.padEnd(widths[c]!) : c === r.length - 1 ? cell : cell.padStart(widths[c]!)
+    ).join("  ")
   );
   return [header, ...lines].join("\n");
+}
+
+/** `dropped` as one cell: the total, then the count per reason, e.g. `7 (budget_evicted=5 max_age=2)`. */
+export function formatDropped(dropped: Record<string, number> | undefined): string {
+  const entries = Object.entries(dropped ?? {}).filter(([, n]) => n > 0).sort(([a], [b]) =>
+    a < b ? -1 : 1
+  );
+  if (entries.length === 0) return "0";
+  const total = entries.reduce((sum, [, n]) => sum + n, 0);
+  return `${total} (${entries.map(([r, n]) => `${r}=${n}`).join(" ")})`;
 }

@@ -81,18 +81,23 @@ Deno.test("formatStatusTable aligns one row per stream under a source line", () 
     oldest_unsent_age_s: 2.25,
     next_seq: 13,
     acked_rows: 0,
+    dropped: {},
   };
+  const logs = { ...s, dropped: { max_age: 2, budget_evicted: 5 } };
   const text = formatStatusTable(
-    { agent: "edge-3", streams: { readings: s, logs: s, trades: s, quotes: s } },
+    { agent: "edge-3", streams: { readings: s, logs, trades: s, quotes: s } },
     { kind: "buffer", path: "/data/buffer.duckdb" },
   );
   const lines = text.split("\n");
   assertEquals(lines[0], "agent edge-3 (not running; read from /data/buffer.duckdb)");
   assertMatch(
     lines[1]!,
-    /^stream\s+backlog_rows\s+backlog_bytes\s+oldest_unsent_age_s\s+next_seq\s+acked_rows$/,
+    /^stream\s+backlog_rows\s+backlog_bytes\s+oldest_unsent_age_s\s+next_seq\s+acked_rows\s+dropped$/,
   );
-  assertMatch(lines[2]!, /^readings\s+12\s+3400\s+2\.3\s+13\s+0$/);
+  assertMatch(lines[2]!, /^readings\s+12\s+3400\s+2\.3\s+13\s+0 {2}0$/);
+  assertMatch(lines[3]!, /^logs\s+12\s+3400\s+2\.3\s+13\s+0 {2}7 \(budget_evicted=5 max_age=2\)$/);
   assertEquals(lines.length, 6);
-  assertEquals(new Set(lines.slice(1).map((l) => l.length)).size, 1);
+  // Every column but the last (free text) lines up.
+  const cut = lines[1]!.indexOf("dropped");
+  assertEquals(new Set(lines.slice(1).map((l) => l.slice(0, cut).length)).size, 1);
 });

@@ -7,6 +7,9 @@
  * Runs each configuration `--runs` times and prints the median of each figure
  * with the spread, since these machines are shared and noisy.
  *
+ * Then the drain section (bench/drain_bench.ts): a `--drain-mib` backlog
+ * (default 1 GiB) drained from the agent's buffer once its link comes up.
+ *
  * @module
  */
 import { parseArgs } from "node:util";
@@ -16,6 +19,7 @@ import { startDenoProcess } from "../tests/harness/process.ts";
 import { machineSummary } from "./machine.ts";
 import { type HubFigures, readHubFigures, waitForRows } from "./hub_figures.ts";
 import { type RssSampler, startRssSampler } from "./rss.ts";
+import { drainSection, parseDrainMiB, parseVariants } from "./drain_bench.ts";
 
 const HELP = `deno task bench [-- OPTIONS]
 
@@ -30,7 +34,16 @@ Options:
   --codecs LIST   wire codecs to compare in the same run, comma-separated (default zstd,gzip)
   --paced-rate N  rows/s per kind of the latency scenario, which lasts 10 s (default 2000)
   --json FILE    also write all figures as JSON to FILE
+  --drain-mib N   backlog of the drain section, MiB of DuckDB file (default 1024; 0 skips it)
+  --drain-runs N  drain runs per variant (default 1)
+  --drain-variants LIST  agent settings to drain with, comma-separated, interleaved
+                  (default "default,optimize-for-size"; see DRAIN_VARIANTS in bench/drain_bench.ts)
+  --only WHAT     run only "e2e" or only "drain"
   -h, --help     this text
+
+Then the drain section (bench/drain_bench.ts): a backlog of --drain-mib MiB
+prefilled into the agent's buffer file, drained to the hub once the agent's
+link comes up: rows/s, MiB/s, time to empty, agent idle and peak RSS.
 `;
 
 interface RunFigures extends HubFigures {
@@ -133,6 +146,10 @@ async function main(): Promise<number> {
       codecs: { type: "string", default: "zstd,gzip" },
       "paced-rate": { type: "string", default: "2000" },
       json: { type: "string" },
+      "drain-mib": { type: "string", default: "1024" },
+      "drain-runs": { type: "string", default: "1" },
+      "drain-variants": { type: "string", default: "default,optimize-for-size" },
+      only: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -155,6 +172,17 @@ async function main(): Promise<number> {
     }
   }
 
+  const drainMiB = parseDrainMiB(values["drain-mib"]);
+  const drainRuns = Number(values["drain-runs"]);
+  if (!Number.isInteger(drainRuns) || drainRuns < 1) {
+    throw new Error(`--drain-runs: got ${values["drain-runs"]}, expected an integer >= 1`);
+  }
+  const drainVariants = parseVariants(values["drain-variants"]);
+  const only = values.only;
+  if (only !== undefined && only !== "e2e" && only !== "drain") {
+    throw new Error(`--only: got ${JSON.stringify(only)}, expected "e2e" or "drain"`);
+  }
+
   const paced = Number(values["paced-rate"]);
   if (!Number.isFinite(paced) || paced <= 0) {
     throw new Error(`--paced-rate: got ${values["paced-rate"]}, expected a number > 0`);
@@ -172,6 +200,14 @@ async function main(): Promise<number> {
 
   console.log(`# Tributary end-to-end bench: agent → Mosquitto → hub`);
   console.log(await machineSummary());
+  const drain = only === "e2e" || drainMiB === 0 ? [] : undefined;
+  if (only === "drain") {
+    const figures = await drainSection({ mib: drainMiB, runs: drainRuns, variants: drainVariants });
+    if (values.json) {
+      await Deno.writeTextFile(values.json, JSON.stringify({ drain: figures }, null, 2));
+    }
+    return 0;
+  }
   console.log(`runs per scenario: ${runs}; all processes on this machine, loopback only`);
   for (const s of scenarios) {
     console.log(
@@ -218,7 +254,14 @@ async function main(): Promise<number> {
     console.log(formatRow("agent RSS at start MiB", mine.map((f) => f.agentIdleRssMiB), 1));
     console.log(formatRow("agent peak RSS MiB", mine.map((f) => f.agentPeakRssMiB), 1));
   }
-  if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(all, null, 2));
+  const drainFigures = drain ??
+    await drainSection({ mib: drainMiB, runs: drainRuns, variants: drainVariants });
+  if (values.json) {
+    await Deno.writeTextFile(
+      values.json,
+      JSON.stringify({ e2e: all, drain: drainFigures }, null, 2),
+    );
+  }
   return 0;
 }
 

@@ -50,7 +50,8 @@ export async function waitForRows(
   );
 }
 
-function metricSum(page: string, name: string, kind?: string): number {
+/** Sums a metric over its series (only those with kind="<kind>" when given). */
+export function metricSum(page: string, name: string, kind?: string): number {
   let total = 0;
   for (const line of page.split("\n")) {
     if (!line.startsWith(name)) continue;

@@ -4,12 +4,23 @@
  * @module
  */
 
-/** A running sampler; `stop()` returns what it saw and may be called twice. */
-export interface RssSampler {
-  stop(): { firstMiB: number; peakMiB: number; lastMiB: number };
+/** What a sampler saw, in MiB. */
+export interface RssFigures {
+  firstMiB: number;
+  peakMiB: number;
+  lastMiB: number;
+  /** Median of all samples. */
+  medianMiB: number;
+  samples: number;
 }
 
-function readRssKiB(pid: number): number | undefined {
+/** A running sampler; `stop()` returns what it saw and may be called twice. */
+export interface RssSampler {
+  stop(): RssFigures;
+}
+
+/** The VmRSS of `pid` in KiB, or `undefined` when the process is gone. */
+export function readRssKiB(pid: number): number | undefined {
   try {
     const status = Deno.readTextFileSync(`/proc/${pid}/status`);
     const match = status.match(/^VmRSS:\s*(\d+)\s*kB/m);
@@ -36,10 +47,13 @@ export function startRssSampler(pid: number, intervalMs = 100): RssSampler {
         timer = undefined;
       }
       const mib = (kib: number) => kib / 1024;
+      const sorted = [...samples].sort((a, b) => a - b);
       return {
         firstMiB: mib(samples[0] ?? 0),
         peakMiB: mib(Math.max(0, ...samples)),
         lastMiB: mib(samples.at(-1) ?? 0),
+        medianMiB: mib(sorted[Math.floor(sorted.length / 2)] ?? 0),
+        samples: samples.length,
       };
     },
   };

@@ -37,6 +37,8 @@ export interface HubConfig {
     data_dir: string;
     /** @default "info" */
     log_level: Level;
+    /** An agent with no heartbeat for longer than this is shown `stale` in `/api/v1/agents`, in seconds. @default 15 */
+    stale_after_s: number;
   };
   http: {
     /** @default "127.0.0.1:8080" */
@@ -65,7 +67,7 @@ export interface HubConfig {
 /** The configuration used where the file says nothing. */
 export function defaultHubConfig(): HubConfig {
   return {
-    hub: { data_dir: "./data/hub", log_level: "info" },
+    hub: { data_dir: "./data/hub", log_level: "info", stale_after_s: 15 },
     http: {
       listen: { hostname: "127.0.0.1", port: 8080 },
       query_max_rows: 100_000,
@@ -142,7 +144,7 @@ export function validateHubConfig(raw: unknown, options: HubConfigOptions = {}):
   rejectUnknownKeys(root, ["hub", "http", "mqtt", "broker", "limits"], "");
 
   const hub = readTable(root.hub, "hub");
-  rejectUnknownKeys(hub, ["data_dir", "log_level"], "hub");
+  rejectUnknownKeys(hub, ["data_dir", "log_level", "stale_after_s"], "hub");
   const http = readTable(root.http, "http");
   rejectUnknownKeys(http, ["listen", "query_max_rows", "query_timeout_ms"], "http");
   const broker = readTable(root.broker, "broker");
@@ -164,6 +166,10 @@ export function validateHubConfig(raw: unknown, options: HubConfigOptions = {}):
     hub: {
       data_dir: readString(hub.data_dir, "hub.data_dir", d.hub.data_dir, { nonEmpty: true }),
       log_level: logLevel,
+      stale_after_s: readInt(hub.stale_after_s, "hub.stale_after_s", d.hub.stale_after_s, {
+        min: 1,
+        max: 86_400,
+      }),
     },
     http: {
       listen: listen(http.listen, "http.listen", d.http.listen),

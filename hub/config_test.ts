@@ -20,7 +20,7 @@ Deno.test("parseHubConfig merges values over the defaults", () => {
       `[mqtt]\nurl = "mqtt://127.0.0.1:1884"\n[limits]\nmax_rows_per_batch = 10`,
     noEnv,
   );
-  assertEquals(config.hub, { data_dir: "/tmp/x", log_level: "debug" });
+  assertEquals(config.hub, { data_dir: "/tmp/x", log_level: "debug", stale_after_s: 15 });
   assertEquals(config.http.listen, { hostname: "127.0.0.1", port: 0 });
   assertEquals(config.mqtt.url, "mqtt://127.0.0.1:1884");
   assertEquals(config.mqtt.client_id, "tributary-hub");
@@ -37,6 +37,7 @@ Deno.test("parseHubConfig takes the MQTT password from the environment over the 
 Deno.test("parseHubConfig names the field, the value and what is allowed", () => {
   const cases: [string, string][] = [
     [`[hub]\nlog_level = "loud"`, `hub.log_level: got "loud", expected one of debug`],
+    [`[hub]\nstale_after_s = 0`, `hub.stale_after_s: got 0, expected an integer from 1 to 86400`],
     [`[http]\nlisten = "8080"`, `http.listen: got "8080", expected "host:port"`],
     [`[http]\nlisten = "127.0.0.1:70000"`, `http.listen: got "127.0.0.1:70000"`],
     [`[mqtt]\nurl = "http://x"`, `mqtt.url: got "http://x", expected "" (embedded broker)`],

@@ -95,7 +95,11 @@ export class Hub {
       maxQuarantineRawBytes: config.limits.max_quarantine_raw_bytes,
     });
     log.info("hot store open", { path: dbPath });
-    const metrics = createHubMetrics();
+    const store = this.#store;
+    const staleAfterS = config.hub.stale_after_s;
+    const metrics = createHubMetrics({
+      staleAgents: () => store.staleAgentCount({ staleAfterS }),
+    });
 
     let mqttUrl = config.mqtt.url;
     if (mqttUrl === "") {
@@ -127,6 +131,7 @@ export class Hub {
       registry: metrics.registry,
       log: log.child({ part: "http" }),
       query: { maxRows: config.http.query_max_rows, timeoutMs: config.http.query_timeout_ms },
+      staleAfterS,
     });
     this.#http = serveHttp(config.http.listen, app.fetch);
     const endpoints = { http: this.#http.url, mqtt: withoutCredentials(mqttUrl) };

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** The metrics one hub updates. */
 export interface HubMetrics {
@@ -26,12 +26,18 @@ export interface HubMetrics {
   readonly acks: Counter<"outcome">;
   /** Seconds from receipt to commit (decode and transaction) of one batch. */
   readonly ingestSeconds: Histogram<never>;
+  /** Agent heartbeats received, by result (stored, invalid, store_failed). */
+  readonly heartbeats: Counter<"result">;
+  /** Agents without a heartbeat for more than `stale_after_s`, computed at scrape time. */
+  readonly staleAgents: Gauge<never>;
 }
 
 /** Options of {@linkcode createHubMetrics}. */
 export interface HubMetricsOptions {
   /** Also collect prom-client's process and runtime metrics. @default true */
   defaultMetrics?: boolean;
+  /** Counts stale agents at scrape time; without it the gauge stays 0. */
+  staleAgents?: () => Promise<number>;
 }
 
 /**
@@ -97,6 +103,25 @@ export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
       help: "Seconds to decode and commit one batch.",
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
+    }),
+    heartbeats: new Counter({
+      name: "tributary_hub_heartbeats_total",
+      help: "Agent heartbeats received, by result (stored, invalid, store_failed).",
+      labelNames: ["result"],
+      registers,
+    }),
+    staleAgents: new Gauge({
+      name: "tributary_hub_agents_stale",
+      help: "Agents whose last heartbeat is older than hub.stale_after_s (or who never sent one).",
+      registers,
+      async collect() {
+        if (options.staleAgents === undefined) return;
+        try {
+          this.set(await options.staleAgents());
+        } catch {
+          // The store is closing or busy: keep the last value rather than fail the scrape.
+        }
+      },
     }),
   };
 }

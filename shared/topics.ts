@@ -23,6 +23,31 @@ export function ackTopic(agent: string): string {
   return `${TOPIC_PREFIX}/${agent}/ack`;
 }
 
+/**
+ * The topic an agent publishes its heartbeat to: `tributary/v1/<agent>/heartbeat`
+ * (`heartbeat` is not a stream, so it never collides with a batch topic).
+ */
+export function heartbeatTopic(agent: string): string {
+  return `${TOPIC_PREFIX}/${agent}/heartbeat`;
+}
+
+/** The agent of a heartbeat topic, or `undefined` when the topic is not one. */
+export function parseHeartbeatTopic(topic: string): string | undefined {
+  return parseControlTopic(topic, "heartbeat");
+}
+
+/** The agent of an ack topic, or `undefined` when the topic is not one. */
+export function parseAckTopic(topic: string): string | undefined {
+  return parseControlTopic(topic, "ack");
+}
+
+function parseControlTopic(topic: string, leaf: string): string | undefined {
+  const parts = topic.split("/");
+  if (parts.length !== 4 || `${parts[0]}/${parts[1]}` !== TOPIC_PREFIX) return undefined;
+  const [, , agent, last] = parts;
+  return last === leaf && isAgentId(agent) ? agent : undefined;
+}
+
 /** The filter a hub subscribes to for every agent's batches. */
 export const BATCH_TOPIC_FILTER = `${TOPIC_PREFIX}/+/+`;
 

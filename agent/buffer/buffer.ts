@@ -27,6 +27,11 @@ import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { PermanentError, RetryableError } from "@tributary/shared/errors";
 import {
+  type QueryResult,
+  type ReadOnlyQueryOptions,
+  runReadOnlyQuery,
+} from "@tributary/shared/sql/read_only_query";
+import {
   type Batch,
   bodyColumns,
   type Columns,
@@ -37,15 +42,22 @@ import {
   nowNs,
   type RowOf,
 } from "@tributary/shared/records";
-import {
-  approxRowBytesSql,
-  bufferDuckDBType,
-  bufferTable,
-  quoteIdent,
-  schemaStatements,
-} from "./schema.ts";
+import { bufferDuckDBType, bufferTable, quoteIdent, schemaStatements } from "./schema.ts";
 import { validateRows } from "./rows.ts";
+import { type InputCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoints.ts";
 import { SerialQueue } from "./serial.ts";
+import {
+  BudgetFullError,
+  type BufferBudget,
+  DROP_REASONS,
+  DropTally,
+  evictionOrder,
+  evictRows,
+  expireRows,
+  measureRows,
+  readDrops,
+  UNLIMITED_BUDGET,
+} from "./budget.ts";
 
 /** Options of {@linkcode AgentBuffer.open}. */
 export interface BufferOptions {
@@ -59,12 +71,36 @@ export interface BufferOptions {
    * @default false
    */
   readOnly?: boolean;
+  /**
+   * Disk budget, drop policy and priority classes (see budget.ts).
+   * @default unlimited: nothing is ever dropped
+   */
+  budget?: Partial<BufferBudget>;
 }
 
 /** An inclusive range of sequence numbers. */
 export interface SeqRange {
   firstSeq: bigint;
   lastSeq: bigint;
+}
+
+/** What {@linkcode AgentBuffer.append} resolves with. */
+export interface AppendResult extends SeqRange {
+  /**
+   * Set when the budget refused these rows (`budget_full`, policy
+   * `drop_newest`): they were counted as dropped, not stored.
+   */
+  refused?: string;
+}
+
+/** Options of {@linkcode AgentBuffer.append}. */
+export interface AppendOptions {
+  /**
+   * The input's source position after these rows, committed in the same
+   * transaction (alone when `rows` is empty); read back with
+   * {@linkcode AgentBuffer.readCheckpoint}.
+   */
+  checkpoint?: InputCheckpoint;
 }
 
 /** Options of {@linkcode AgentBuffer.readBatch}. */
@@ -81,6 +117,11 @@ export interface RetireOptions {
    * @default true
    */
   acknowledged?: boolean;
+  /**
+   * With `acknowledged: false`: count the deleted rows as dropped under this
+   * reason (in `stream_drops`, so the count survives a restart).
+   */
+  dropReason?: string;
 }
 
 /** Figures of one stream, as `status` and `/metrics` show them. */
@@ -95,6 +136,17 @@ export interface StreamStats {
   next_seq: number;
   /** Rows acknowledged and retired since the buffer file was created. */
   acked_rows: number;
+  /** Rows dropped since the buffer file was created, by reason (e.g. `budget_evicted`, `max_age`). */
+  dropped: Record<string, number>;
+}
+
+/** The budget's verdict on one append. */
+interface Admission {
+  tally: DropTally;
+  /** Gives back the read queue; call after COMMIT or ROLLBACK. */
+  release: () => void;
+  /** The drop reason when the rows were refused. */
+  refused?: string;
 }
 
 /** A DataChunk holds at most this many rows (DuckDB's vector size). */
@@ -110,6 +162,13 @@ export class AgentBuffer {
   readonly #nextSeq: Map<Kind, bigint>;
   readonly #agent: string;
   #closed = false;
+  readonly #budget: BufferBudget;
+  /** Approximate bytes buffered per stream (see budget.ts); updated after each COMMIT. */
+  readonly #bytes: Map<Kind, number>;
+  /** Highest seq per stream read for a batch (or pending): rows up to it are never dropped. */
+  readonly #claimed: Map<Kind, bigint>;
+  readonly #spaceWaiters = new Set<() => void>();
+  #expireTimer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(
     instance: DuckDBInstance,
@@ -117,12 +176,23 @@ export class AgentBuffer {
     reader: DuckDBConnection,
     agent: string,
     nextSeq: Map<Kind, bigint>,
+    budgetState: { budget: BufferBudget; bytes: Map<Kind, number>; claimed: Map<Kind, bigint> },
   ) {
     this.#instance = instance;
     this.#writer = writer;
     this.#reader = reader;
     this.#agent = agent;
     this.#nextSeq = nextSeq;
+    this.#budget = budgetState.budget;
+    this.#bytes = budgetState.bytes;
+    this.#claimed = budgetState.claimed;
+    if (writer !== undefined && this.#budget.maxAgeS > 0) {
+      this.#expireTimer = setInterval(() => {
+        this.dropExpired().catch(() => {
+          // Counted as nothing dropped; the next round tries again.
+        });
+      }, this.#budget.expireIntervalMs);
+    }
   }
 
   /**
@@ -140,7 +210,10 @@ export class AgentBuffer {
     try {
       instance = await DuckDBInstance.create(
         options.path,
-        readOnly ? { access_mode: "READ_ONLY" } : {},
+        // Operators run SQL here (`agent query`): no SELECT may read other files or URLs.
+        readOnly ? { access_mode: "READ_ONLY", enable_external_access: "false" } : {
+          enable_external_access: "false",
+        },
       );
     } catch (cause) {
       throw new RetryableError(
@@ -166,7 +239,23 @@ export class AgentBuffer {
           nextSeq.set(stream as Kind, next);
         }
       }
-      return new AgentBuffer(instance, writer, reader, options.agent, nextSeq);
+      const budget = { ...UNLIMITED_BUDGET, ...options.budget };
+      const bytes = new Map<Kind, number>();
+      for (const kind of KINDS) bytes.set(kind, (await measureRows(reader, kind, "true")).bytes);
+      const claimed = new Map<Kind, bigint>();
+      const pending = (await reader.runAndReadAll(
+        "SELECT stream, max(last_seq) FROM pending_batches GROUP BY stream",
+      )).getRows();
+      for (const [stream, last] of pending) {
+        if (KINDS.includes(stream as Kind) && typeof last === "bigint") {
+          claimed.set(stream as Kind, last);
+        }
+      }
+      return new AgentBuffer(instance, writer, reader, options.agent, nextSeq, {
+        budget,
+        bytes,
+        claimed,
+      });
     } catch (cause) {
       for (const c of connections) c.closeSync();
       instance.closeSync();
@@ -180,21 +269,55 @@ export class AgentBuffer {
 
   /**
    * Validates `rows`, assigns them the next contiguous sequence numbers and
-   * commits them in one transaction. Resolves after COMMIT with the seq range
+   * commits them (with `options.checkpoint`, if any) in one transaction.
+   * Resolves after COMMIT with the seq range
    * given, or `undefined` when `rows` is empty.
    *
+   * The budget (see budget.ts) applies in the same transaction: under
+   * `drop_oldest` older unsent rows may be evicted; under `drop_newest` the
+   * rows may be refused (resolves with `refused: "budget_full"`, the rows
+   * counted as dropped); under `block` it waits for space.
+   *
    * @throws {PermanentError} reason `invalid_row` naming the bad row and field (nothing is written).
-   * @throws {RetryableError} reason `buffer_write` when DuckDB fails (nothing is written).
+   * @throws {RetryableError} reason `buffer_write` when DuckDB fails, e.g. a
+   * full disk (nothing is written); {@linkcode BudgetFullError} (reason
+   * `budget_full`) when policy `block` waited `blockTimeoutMs` in vain.
    */
   async append<K extends Kind>(
     kind: K,
     rows: readonly RowOf[K][],
-  ): Promise<SeqRange | undefined> {
+    options: AppendOptions = {},
+  ): Promise<AppendResult | undefined> {
     validateRows(kind, rows);
-    if (rows.length === 0) return undefined;
-    return await this.#write("buffer_write", async (conn) => {
+    const checkpoint = options.checkpoint;
+    if (rows.length === 0) {
+      if (checkpoint !== undefined) {
+        await this.#write("buffer_write", (conn) => saveCheckpoint(conn, checkpoint));
+      }
+      return undefined;
+    }
+    const deadline = performance.now() + this.#budget.blockTimeoutMs;
+    for (let waitFor = 0;;) {
+      // Policy `block`: wait outside the write queue, so retires can free space meanwhile.
+      if (waitFor > 0) await this.#waitForSpace(kind, waitFor, deadline);
+      try {
+        return await this.#appendOnce(kind, rows, checkpoint);
+      } catch (error) {
+        if (!(error instanceof BudgetFullError) || performance.now() >= deadline) throw error;
+        waitFor = error.bytes;
+      }
+    }
+  }
+
+  #appendOnce<K extends Kind>(
+    kind: K,
+    rows: readonly RowOf[K][],
+    checkpoint: InputCheckpoint | undefined,
+  ): Promise<AppendResult> {
+    return this.#write("buffer_write", async (conn) => {
       const firstSeq = this.#nextSeq.get(kind) ?? 1n;
       const next = firstSeq + BigInt(rows.length);
+      let admission: Admission | undefined;
       await conn.run("BEGIN TRANSACTION");
       try {
         const appender = await conn.createAppender(bufferTable(kind));
@@ -208,14 +331,193 @@ export class AgentBuffer {
           appender.closeSync();
         }
         await conn.run(`UPDATE streams SET next_seq = ${next} WHERE stream = '${kind}'`);
+        admission = await this.#admit(conn, kind, firstSeq, next - 1n);
+        await admission.tally.save(conn);
+        if (checkpoint !== undefined) await saveCheckpoint(conn, checkpoint);
         await conn.run("COMMIT");
       } catch (error) {
         await rollback(conn);
         throw error;
+      } finally {
+        admission?.release();
       }
       this.#nextSeq.set(kind, next);
-      return { firstSeq, lastSeq: next - 1n };
+      this.#applyTally(admission.tally);
+      const range = { firstSeq, lastSeq: next - 1n };
+      return admission.refused === undefined ? range : { ...range, refused: admission.refused };
     });
+  }
+
+  /**
+   * Applies the budget to rows just inserted (seq `firstSeq`..`lastSeq`, not
+   * yet committed): measures them and, when the buffer would exceed
+   * `max_bytes`, evicts, refuses or (policy `block`) throws
+   * {@linkcode BudgetFullError}. While rows may be evicted it holds the read
+   * queue until the caller's COMMIT or ROLLBACK (`release`), so no batch can
+   * read a row that is being dropped.
+   */
+  async #admit(
+    conn: DuckDBConnection,
+    kind: Kind,
+    firstSeq: bigint,
+    lastSeq: bigint,
+  ): Promise<Admission> {
+    const tally = new DropTally();
+    const added = (await measureRows(conn, kind, `seq BETWEEN ${firstSeq} AND ${lastSeq}`)).bytes;
+    tally.addBytes(kind, added);
+    const budget = this.#budget;
+    const used = this.#usedBytes();
+    const over = used + added - budget.maxBytes;
+    if (over <= 0) return { tally, release: () => {} };
+    if (budget.policy === "block") {
+      // An empty buffer takes any write: else one larger than max_bytes would wait forever.
+      if (used > 0) throw new BudgetFullError(kind, added, budget.maxBytes);
+      return { tally, release: () => {} };
+    }
+    const release = await this.#holdReads();
+    try {
+      const lastOf = (k: Kind) => k === kind ? lastSeq : this.lastAssignedSeq(k);
+      const order = evictionOrder(budget.priorities);
+      if (budget.policy === "drop_oldest") {
+        await this.#evict(conn, tally, order, over, false, lastOf);
+        return { tally, release };
+      }
+      // drop_newest: only strictly lower classes make room; else the write is refused.
+      const mine = budget.priorities[kind];
+      const lower = order.filter((c) => budget.priorities[c[0]!] > mine);
+      let droppable = 0;
+      for (const k of lower.flat()) {
+        const inFlight = (await measureRows(conn, k, `seq <= ${this.#floor(k)}`)).bytes;
+        droppable += (this.#bytes.get(k) ?? 0) - inFlight;
+      }
+      if (droppable >= over) {
+        await this.#evict(conn, tally, lower, over, true, lastOf);
+        return { tally, release };
+      }
+      await conn.run(
+        `DELETE FROM ${bufferTable(kind)} WHERE seq BETWEEN ${firstSeq} AND ${lastSeq}`,
+      );
+      tally.addBytes(kind, -added);
+      tally.drop(kind, DROP_REASONS.budgetFull, Number(lastSeq - firstSeq + 1n));
+      return { tally, release, refused: DROP_REASONS.budgetFull };
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  /** Evicts `bytes` of unsent rows, class by class in `classes` order, the largest stream of a class first. */
+  async #evict(
+    conn: DuckDBConnection,
+    tally: DropTally,
+    classes: Kind[][],
+    bytes: number,
+    newestFirst: boolean,
+    lastOf: (kind: Kind) => bigint,
+  ): Promise<void> {
+    let left = bytes;
+    const size = (k: Kind) => (this.#bytes.get(k) ?? 0) + (tally.bytes.get(k) ?? 0);
+    for (const streams of classes) {
+      for (const k of [...streams].sort((a, b) => size(b) - size(a))) {
+        if (left <= 0) return;
+        const freed = await evictRows(conn, k, {
+          floor: this.#floor(k),
+          lastSeq: lastOf(k),
+          bytes: left,
+          newestFirst,
+        });
+        tally.addBytes(k, -freed.bytes);
+        tally.drop(k, DROP_REASONS.budgetEvicted, freed.rows);
+        left -= freed.bytes;
+      }
+    }
+  }
+
+  /**
+   * Drops the unsent rows whose recv_ts is older than `max_age_s` before
+   * `now` (reason `max_age`); runs by itself every `expireIntervalMs` when
+   * `max_age_s` > 0. Resolves with the rows dropped per stream.
+   */
+  dropExpired(now: bigint = nowNs()): Promise<Partial<Record<Kind, number>>> {
+    const maxAgeS = this.#budget.maxAgeS;
+    if (maxAgeS <= 0) return Promise.resolve({});
+    const cutoff = now - BigInt(Math.round(maxAgeS * 1e9));
+    return this.#write("buffer_write", async (conn) => {
+      const tally = new DropTally();
+      const out: Partial<Record<Kind, number>> = {};
+      const release = await this.#holdReads();
+      try {
+        await conn.run("BEGIN TRANSACTION");
+        try {
+          for (const kind of KINDS) {
+            const gone = await expireRows(conn, kind, this.#floor(kind), cutoff);
+            if (gone.rows === 0) continue;
+            out[kind] = gone.rows;
+            tally.addBytes(kind, -gone.bytes);
+            tally.drop(kind, DROP_REASONS.maxAge, gone.rows);
+          }
+          await tally.save(conn);
+          await conn.run("COMMIT");
+        } catch (error) {
+          await rollback(conn);
+          throw error;
+        }
+      } finally {
+        release();
+      }
+      this.#applyTally(tally);
+      return out;
+    });
+  }
+
+  /** Approximate bytes of every buffered row, as the budget counts them. */
+  usedBytes(): number {
+    return this.#usedBytes();
+  }
+
+  #usedBytes(): number {
+    let total = 0;
+    for (const b of this.#bytes.values()) total += b;
+    return total;
+  }
+
+  /** Rows with seq <= this are read for a batch or pending: never dropped. */
+  #floor(kind: Kind): bigint {
+    return this.#claimed.get(kind) ?? 0n;
+  }
+
+  /** Takes the read queue; resolves with the function that gives it back. */
+  #holdReads(): Promise<() => void> {
+    return new Promise((acquired) => {
+      this.#reads.run(() => new Promise<void>((release) => acquired(() => release())));
+    });
+  }
+
+  #applyTally(tally: DropTally): void {
+    let freed = false;
+    for (const [kind, delta] of tally.bytes) {
+      this.#bytes.set(kind, (this.#bytes.get(kind) ?? 0) + delta);
+      if (delta < 0) freed = true;
+    }
+    if (freed) { for (const wake of [...this.#spaceWaiters]) wake(); }
+  }
+
+  /** Waits until `bytes` more fit (or the buffer is empty or closed); throws {@linkcode BudgetFullError} at `deadline`. */
+  async #waitForSpace(kind: Kind, bytes: number, deadline: number): Promise<void> {
+    const max = this.#budget.maxBytes;
+    while (!this.#closed && this.#usedBytes() > 0 && this.#usedBytes() + bytes > max) {
+      const left = deadline - performance.now();
+      if (left <= 0) throw new BudgetFullError(kind, bytes, max);
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.#spaceWaiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, left);
+        this.#spaceWaiters.add(done);
+      });
+    }
   }
 
   /**
@@ -271,6 +573,8 @@ export class AgentBuffer {
       const columns: Columns = {};
       specs.forEach((spec, i) => columns[spec.name] = collectors[i]!.finish());
       const seq = columns.seq as BigInt64Array;
+      // Rows read for a batch are no longer droppable (see #admit).
+      if (seq[rowCount - 1]! > this.#floor(kind)) this.#claimed.set(kind, seq[rowCount - 1]!);
       return {
         agent: this.#agent,
         stream: kind,
@@ -344,27 +648,38 @@ export class AgentBuffer {
     options: RetireOptions = {},
   ): Promise<number> {
     return this.#write("buffer_write", async (conn) => {
+      const tally = new DropTally();
       await conn.run("BEGIN TRANSACTION");
+      let count: number;
       try {
-        const deleted = await conn.run(
-          `DELETE FROM ${bufferTable(kind)} WHERE seq BETWEEN ${firstSeq} AND ${lastSeq}`,
-        );
-        const count = deleted.rowsChanged;
+        const range = `seq BETWEEN ${firstSeq} AND ${lastSeq}`;
+        tally.addBytes(kind, -(await measureRows(conn, kind, range)).bytes);
+        const deleted = await conn.run(`DELETE FROM ${bufferTable(kind)} WHERE ${range}`);
+        count = deleted.rowsChanged;
         if (options.acknowledged ?? true) {
           await conn.run(
             `UPDATE streams SET acked_rows = acked_rows + ${count} WHERE stream = '${kind}'`,
           );
+        } else if (options.dropReason !== undefined) {
+          tally.drop(kind, options.dropReason, count);
+          await tally.save(conn);
         }
         await conn.run(
           `DELETE FROM pending_batches WHERE stream = '${kind}' AND first_seq >= ${firstSeq} AND last_seq <= ${lastSeq}`,
         );
         await conn.run("COMMIT");
-        return count;
       } catch (error) {
         await rollback(conn);
         throw error;
       }
+      this.#applyTally(tally);
+      return count;
     });
+  }
+
+  /** The committed checkpoint position of (`input`, `name`), or `undefined` when none. */
+  readCheckpoint(input: string, name: string): Promise<string | undefined> {
+    return this.#read((conn) => loadCheckpoint(conn, input, name));
   }
 
   /** The last sequence number assigned for `kind` (0 when none yet). */
@@ -372,39 +687,59 @@ export class AgentBuffer {
     return (this.#nextSeq.get(kind) ?? 1n) - 1n;
   }
 
-  /** Per-stream backlog figures. Scans the backlog's text lengths, so call it at scrape rate, not per row. */
+  /** Per-stream backlog figures. Counts the backlog's rows, so call it at scrape rate, not per row. */
   stats(): Promise<Record<Kind, StreamStats>> {
     return this.#read(async (conn) => {
       const now = nowNs();
       const backlog = KINDS.map((k) =>
-        `SELECT '${k}' AS stream, count(*)::BIGINT, min(recv_ts), ` +
-        `coalesce(sum(${approxRowBytesSql(k)}), 0)::BIGINT FROM ${bufferTable(k)}`
+        `SELECT '${k}' AS stream, count(*)::BIGINT, min(recv_ts) FROM ${bufferTable(k)}`
       ).join(" UNION ALL ");
       const rows = (await conn.runAndReadAll(backlog)).getRows();
       const streams = (await conn.runAndReadAll("SELECT stream, next_seq, acked_rows FROM streams"))
         .getRows();
+      const dropped = await readDrops(conn);
       const out = {} as Record<Kind, StreamStats>;
       for (const kind of KINDS) {
-        const [, count, oldest, bytes] = rows.find((r) => r[0] === kind) ?? [];
+        const [, count, oldest] = rows.find((r) => r[0] === kind) ?? [];
         const [, next, acked] = streams.find((r) => r[0] === kind) ?? [];
         out[kind] = {
           backlog_rows: Number(count ?? 0n),
-          backlog_bytes: Number(bytes ?? 0n),
+          backlog_bytes: this.#bytes.get(kind) ?? 0,
           oldest_unsent_age_s: typeof oldest === "bigint" && oldest < now
             ? Number(now - oldest) / 1e9
             : 0,
           next_seq: Number(next ?? 1n),
           acked_rows: Number(acked ?? 0n),
+          dropped: dropped[kind],
         };
       }
       return out;
     });
   }
 
+  /**
+   * Runs one read-only SELECT (an operator's `agent query`) on a connection of
+   * its own, so that a slow query cannot stall the shipper's reads.
+   *
+   * @throws {QueryRefused} when `sql` is not exactly one SELECT, DuckDB refuses it or it times out.
+   * @throws {RetryableError} reason `buffer_closed` after close.
+   */
+  async query(sql: unknown, options: ReadOnlyQueryOptions = {}): Promise<QueryResult> {
+    if (this.#closed) throw new RetryableError("buffer_closed", "the buffer is closed");
+    const conn = await this.#instance.connect();
+    try {
+      return await runReadOnlyQuery(conn, sql, options);
+    } finally {
+      conn.closeSync();
+    }
+  }
+
   /** Waits for queued work, then closes the connections and the file. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#expireTimer);
+    for (const wake of [...this.#spaceWaiters]) wake();
     await Promise.all([this.#writes.idle(), this.#reads.idle()]);
     this.#writer?.closeSync();
     this.#reader.closeSync();

@@ -181,6 +181,7 @@ Deno.test("AgentBuffer.stats reports backlog, bytes, age and next_seq per stream
       oldest_unsent_age_s: 0,
       next_seq: 1,
       acked_rows: 0,
+      dropped: {},
     });
     await buffer.append("readings", readings(0, 2));
     const stats = await buffer.stats();

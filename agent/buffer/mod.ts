@@ -5,3 +5,4 @@
  */
 export * from "./buffer.ts";
 export { validateRows } from "./rows.ts";
+export type { InputCheckpoint } from "./checkpoints.ts";

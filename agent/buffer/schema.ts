@@ -9,6 +9,7 @@
  */
 import { BIGINT, DOUBLE, type DuckDBType, INTEGER, LIST, VARCHAR } from "@duckdb/node-api";
 import { bodyColumns, type ColumnType, type Kind, KINDS } from "@tributary/shared/records";
+import { CHECKPOINT_TABLE_SQL } from "./checkpoints.ts";
 
 /** Name of the buffer table of `kind`, e.g. `buffer_readings`. */
 export function bufferTable(kind: Kind): string {
@@ -73,6 +74,9 @@ export function createBufferTableSql(kind: Kind): string {
  *   acknowledged. After a failure or a restart they are resent with exactly the
  *   same bounds, so the hub's (agent, stream, first_seq, last_seq) dedup key
  *   recognises a batch it already committed.
+ * - `input_checkpoints`: each input's source position (see checkpoints.ts).
+ * - `stream_drops`: rows dropped by the buffer budget or the shipper, per
+ *   stream and reason, so the counts survive a restart (see budget.ts).
  */
 export function schemaStatements(): string[] {
   return [
@@ -80,6 +84,9 @@ export function schemaStatements(): string[] {
     `CREATE TABLE IF NOT EXISTS streams (stream VARCHAR PRIMARY KEY, next_seq BIGINT NOT NULL, acked_rows BIGINT NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS pending_batches (stream VARCHAR NOT NULL, first_seq BIGINT NOT NULL, last_seq BIGINT NOT NULL)`,
     ...KINDS.map((k) => `INSERT OR IGNORE INTO streams VALUES ('${k}', 1, 0)`),
+    CHECKPOINT_TABLE_SQL,
+    `CREATE TABLE IF NOT EXISTS stream_drops (stream VARCHAR NOT NULL, reason VARCHAR NOT NULL, ` +
+    `rows BIGINT NOT NULL, PRIMARY KEY (stream, reason))`,
   ];
 }
 
@@ -113,4 +120,19 @@ export function approxRowBytesSql(kind: Kind): string {
     }
   }
   return [String(fixed), ...terms].join(" + ");
+}
+
+/**
+ * The constant part of {@linkcode approxRowBytesSql}: what every row of `kind`
+ * weighs whatever its text, so a lower bound of one row's size.
+ */
+export function fixedRowBytes(kind: Kind): number {
+  let fixed = 0;
+  for (const c of bodyColumns(kind)) {
+    fixed += c.type === "i32" || c.type === "utf8" ||
+        c.type === "json" || c.type === "i32_list"
+      ? 4
+      : 8;
+  }
+  return fixed;
 }

@@ -1,6 +1,6 @@
 /**
- * The agent's HTTP API: `/healthz`, `/metrics` and `/status`, on Hono over
- * Deno.serve.
+ * The agent's HTTP API: `/healthz`, `/metrics`, `/status` and `POST /query`
+ * (read-only SQL on the buffer, for `agent query`), on Hono over Deno.serve.
  *
  * @module
  */
@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import type { Registry } from "prom-client";
 import type { Logger } from "@tributary/shared/log";
 import type { Kind } from "@tributary/shared/records";
+import { QueryRefused, type QueryResult } from "@tributary/shared/sql/read_only_query";
 import type { StreamStats } from "../buffer/mod.ts";
 
 /** The body of `GET /status`. */
@@ -21,8 +22,13 @@ export interface HttpSources {
   agent: string;
   registry: Registry;
   stats(): Promise<Record<Kind, StreamStats>>;
+  /** Runs one read-only SELECT on the buffer; absent: `POST /query` answers 404. */
+  query?(sql: unknown): Promise<QueryResult>;
   log: Logger;
 }
+
+/** Largest `POST /query` body accepted, in bytes. */
+export const MAX_QUERY_BODY_BYTES = 256 * 1024;
 
 /** Builds the Hono app (without listening), so tests can call `app.request`. */
 export function createHttpApp(sources: HttpSources): Hono {
@@ -36,6 +42,34 @@ export function createHttpApp(sources: HttpSources): Hono {
     const status: AgentStatus = { agent: sources.agent, streams: await sources.stats() };
     return c.json(status);
   });
+  const query = sources.query;
+  if (query !== undefined) {
+    // `{"sql":"SELECT ..."}` → `{"columns","rows","truncated"}`; 400 `{"error"}` when refused.
+    app.post("/query", async (c) => {
+      const text = await c.req.text();
+      if (text.length > MAX_QUERY_BODY_BYTES) {
+        return c.json(
+          { error: `body: ${text.length} bytes, at most ${MAX_QUERY_BODY_BYTES}` },
+          413,
+        );
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return c.json({ error: 'body: expected JSON {"sql": "SELECT ..."}' }, 400);
+      }
+      const sql = typeof body === "object" && body !== null
+        ? (body as Record<string, unknown>).sql
+        : undefined;
+      try {
+        return c.json(await query(sql));
+      } catch (error) {
+        if (error instanceof QueryRefused) return c.json({ error: error.message }, 400);
+        throw error;
+      }
+    });
+  }
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   // Errors become responses in one place.
   app.onError((error, c) => {

@@ -2,7 +2,7 @@ import { Registry } from "prom-client";
 import { createLogger } from "@tributary/shared/log";
 import { type Kind, KINDS } from "@tributary/shared/records";
 import { assertEquals, assertMatch } from "@tributary/shared/testing/asserts";
-import type { StreamStats } from "../buffer/mod.ts";
+import { AgentBuffer, type StreamStats } from "../buffer/mod.ts";
 import { createHttpApp, startHttpServer } from "./server.ts";
 
 function stats(): Record<Kind, StreamStats> {
@@ -14,6 +14,7 @@ function stats(): Record<Kind, StreamStats> {
       oldest_unsent_age_s: 0.5,
       next_seq: 4,
       acked_rows: 3,
+      dropped: {},
     };
   }
   return out;
@@ -64,4 +65,43 @@ Deno.test("startHttpServer listens on a free port and closes", async () => {
     await server.close();
     await server.close();
   }
+});
+
+Deno.test("createHttpApp POST /query runs a SELECT on the buffer and refuses anything else", async () => {
+  const buffer = await AgentBuffer.open({ path: ":memory:", agent: "edge-1" });
+  try {
+    const app = createHttpApp({ ...sources, query: (sql) => buffer.query(sql) });
+    const post = (body: string) => app.request("/query", { method: "POST", body });
+    const ok = await post(
+      JSON.stringify({ sql: "SELECT stream, next_seq FROM streams ORDER BY stream" }),
+    );
+    assertEquals(ok.status, 200);
+    const result = await ok.json();
+    assertEquals(result.columns, [{ name: "stream", type: "VARCHAR" }, {
+      name: "next_seq",
+      type: "BIGINT",
+    }]);
+    assertEquals(result.rows.length, 4);
+    for (const sql of ["DELETE FROM streams", "SELECT 1; SELECT 2", "SELECT * FROM nope"]) {
+      const refused = await post(JSON.stringify({ sql }));
+      assertEquals(refused.status, 400, sql);
+      assertMatch((await refused.json()).error, /sql|nope|Catalog/, sql);
+    }
+    const notJson = await post("{");
+    assertEquals(notJson.status, 400);
+    await notJson.body?.cancel();
+    const files = await post(JSON.stringify({ sql: "SELECT * FROM read_csv('/etc/passwd')" }));
+    assertEquals(files.status, 400);
+    await files.body?.cancel();
+    const left = await buffer.query("SELECT count(*) AS n FROM streams");
+    assertEquals(left.rows, [[4]]);
+  } finally {
+    await buffer.close();
+  }
+});
+
+Deno.test("createHttpApp without a query source has no POST /query", async () => {
+  const res = await createHttpApp(sources).request("/query", { method: "POST", body: "{}" });
+  assertEquals(res.status, 404);
+  await res.body?.cancel();
 });

@@ -12,15 +12,39 @@ import type { Kind, RowOf } from "@tributary/shared/records";
 export interface InputContext {
   /** The agent id. */
   readonly agent: string;
+  /**
+   * The input's stable id: `[[inputs]] id`, or `<type>#<index in [[inputs]]>`.
+   * Its checkpoints are stored under it, so it must not change across restarts.
+   */
+  readonly id: string;
   /** A logger already labelled with the input. */
   readonly log: Logger;
   /**
-   * Commits `rows` of `kind` to the buffer. Resolves only after the buffer's
+   * Commits `rows` of `kind` to the buffer, and with them (same transaction)
+   * the input's `checkpoint` if given. Resolves only after the buffer's
    * COMMIT: an input acknowledges its source only after this resolves.
    * Rejects with `PermanentError` (bad rows; nothing written) or
    * `RetryableError` (buffer busy or closed; nothing written).
    */
-  write<K extends Kind>(kind: K, rows: readonly RowOf[K][]): Promise<void>;
+  write<K extends Kind>(
+    kind: K,
+    rows: readonly RowOf[K][],
+    checkpoint?: Checkpoint,
+  ): Promise<void>;
+  /**
+   * The position last committed under `name` by this input (by `write`), or
+   * `undefined` when none: where to resume after a restart or a crash.
+   * Rejects with `RetryableError` when the buffer cannot be read.
+   */
+  readCheckpoint(name: string): Promise<string | undefined>;
+}
+
+/** A source position an input commits with its rows. */
+export interface Checkpoint {
+  /** Which of the input's positions (e.g. one per stream or per file). */
+  name: string;
+  /** The position after the rows written with it; only the input interprets it. */
+  position: string;
 }
 
 /** A running input. `stop()` waits until no `write` of this input is in progress. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { ConfigError } from "@tributary/shared/errors";
-import { readTable } from "@tributary/shared/config/fields";
+import { readString, readTable } from "@tributary/shared/config/fields";
 import type { Input, InputContext, InputFactory } from "./input.ts";
 import { simLogs } from "./sim_logs/mod.ts";
 import { simMarket } from "./sim_market/mod.ts";
@@ -21,6 +21,11 @@ export const INPUT_FACTORIES: Readonly<Record<string, InputFactory<unknown>>> = 
 /** An input whose config passed its factory's validation. */
 export interface ConfiguredInput {
   readonly type: string;
+  /**
+   * The stable id its checkpoints are stored under: `[[inputs]] id`, else
+   * `<type>#<index in [[inputs]]>` (which changes if inputs are reordered).
+   */
+  readonly id: string;
   /** The validated config (defaults filled in). */
   readonly config: unknown;
   /** Builds the input; does not start it. */
@@ -28,13 +33,14 @@ export interface ConfiguredInput {
 }
 
 /**
- * Validates one `[[inputs]]` table: its `type` must name a known input, and
- * the rest is checked by that input's factory.
+ * Validates one `[[inputs]]` table (entry `index`): its `type` must name a
+ * known input, its optional `id` is a non-empty string, and the rest is
+ * checked by that input's factory.
  *
  * @throws {ConfigError} naming e.g. `inputs[0].type` or `inputs[0].rate`.
  */
-export function configureInput(raw: unknown, field: string): ConfiguredInput {
-  const table = readTable(raw, field);
+export function configureInput(raw: unknown, field: string, index = 0): ConfiguredInput {
+  const { id: rawId, ...table } = readTable(raw, field);
   const type = table.type;
   const factory = typeof type === "string" ? INPUT_FACTORIES[type] : undefined;
   if (factory === undefined) {
@@ -45,5 +51,23 @@ export function configureInput(raw: unknown, field: string): ConfiguredInput {
     );
   }
   const config = factory.validate(table, field);
-  return { type: factory.type, config, create: (ctx) => factory.create(config, ctx) };
+  const id = rawId === undefined
+    ? `${factory.type}#${index}`
+    : readString(rawId, `${field}.id`, "", { nonEmpty: true });
+  return { type: factory.type, id, config, create: (ctx) => factory.create(config, ctx) };
+}
+
+/**
+ * Checks that no two inputs share an id (they would share checkpoints).
+ *
+ * @throws {ConfigError} naming the second input's `id`.
+ */
+export function assertUniqueInputIds(inputs: readonly ConfiguredInput[]): void {
+  const seen = new Set<string>();
+  inputs.forEach((input, i) => {
+    if (seen.has(input.id)) {
+      throw new ConfigError(`inputs[${i}].id`, input.id, "an id no other input has");
+    }
+    seen.add(input.id);
+  });
 }

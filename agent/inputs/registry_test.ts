@@ -1,7 +1,7 @@
 import { ConfigError } from "@tributary/shared/errors";
 import { createLogger } from "@tributary/shared/log";
 import { assertEquals, assertThrows } from "@tributary/shared/testing/asserts";
-import { configureInput, INPUT_FACTORIES } from "./registry.ts";
+import { assertUniqueInputIds, configureInput, INPUT_FACTORIES } from "./registry.ts";
 
 Deno.test("INPUT_FACTORIES lists the three simulators", () => {
   assertEquals(Object.keys(INPUT_FACTORIES).sort(), ["sim_logs", "sim_market", "sim_sensors"]);
@@ -13,6 +13,8 @@ Deno.test("configureInput validates through the factory and creates a stoppable 
   assertEquals((configured.config as { rate: number }).rate, 10);
   const input = configured.create({
     agent: "a",
+    id: "test#0",
+    readCheckpoint: () => Promise.resolve(undefined),
     log: createLogger({ sink: () => {} }),
     write: () => Promise.resolve(),
   });
@@ -31,4 +33,23 @@ Deno.test("configureInput names an unknown or missing type", () => {
     ConfigError,
     "inputs[0]: got [], expected a table",
   );
+});
+
+Deno.test("configureInput gives a stable id: the id key, else <type>#<index>", () => {
+  assertEquals(configureInput({ type: "sim_logs" }, "inputs[2]", 2).id, "sim_logs#2");
+  const named = configureInput({ type: "sim_logs", id: "plant-logs", rate: 5 }, "inputs[0]", 0);
+  assertEquals(named.id, "plant-logs");
+  assertEquals((named.config as { rate: number }).rate, 5);
+  assertThrows(
+    () => configureInput({ type: "sim_logs", id: "" }, "inputs[1]", 1),
+    ConfigError,
+    'inputs[1].id: got ""',
+  );
+});
+
+Deno.test("assertUniqueInputIds refuses two inputs with one id", () => {
+  const a = configureInput({ type: "sim_logs", id: "x" }, "inputs[0]", 0);
+  const b = configureInput({ type: "sim_market", id: "x" }, "inputs[1]", 1);
+  assertUniqueInputIds([a, configureInput({ type: "sim_logs" }, "inputs[1]", 1)]);
+  assertThrows(() => assertUniqueInputIds([a, b]), ConfigError, 'inputs[1].id: got "x"');
 });

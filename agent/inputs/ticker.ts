@@ -12,21 +12,30 @@ import type { Logger } from "@tributary/shared/log";
 export interface TickerOptions<Row> {
   /** Rows per second. */
   rate: number;
-  /** Stop after this many rows; 0 means never. */
+  /** Stop after this many rows in total (`start` included); 0 means never. */
   limit: number;
+  /**
+   * Rows already written by an earlier run (e.g. read from a checkpoint): the
+   * ticker continues the count from here, and `produce` must continue the
+   * sequence from row `start`. @default 0
+   */
+  start?: number;
   /** Milliseconds between ticks. @default 50 */
   tickMs?: number;
   /** Makes the next row; called in row order, exactly once per row. */
   produce: () => Row;
-  /** Commits rows; a rejected write is retried with the same rows next tick. */
-  write: (rows: Row[]) => Promise<void>;
+  /**
+   * Commits rows; `next` is the index of the row after them (the position to
+   * checkpoint). A rejected write is retried with the same rows next tick.
+   */
+  write: (rows: Row[], next: number) => Promise<void>;
   /** Where write failures are reported. */
   log: Logger;
 }
 
 /** A running ticker. */
 export interface Ticker {
-  /** Rows committed so far. */
+  /** Rows committed so far, `start` included. */
   readonly written: number;
   /** Resolves when `limit` rows were written (never when limit is 0) or after stop. */
   readonly done: Promise<void>;
@@ -49,8 +58,9 @@ const MAX_CATCH_UP_S = 1;
 export function startTicker<Row>(options: TickerOptions<Row>): Ticker {
   const tickMs = options.tickMs ?? 50;
   const started = performance.now();
-  let produced = 0;
-  let written = 0;
+  const start = options.start ?? 0;
+  let produced = start;
+  let written = start;
   let pending: Row[] = [];
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -59,7 +69,7 @@ export function startTicker<Row>(options: TickerOptions<Row>): Ticker {
   const done = new Promise<void>((resolve) => finish = resolve);
 
   const due = (): number => {
-    const byTime = Math.floor(((performance.now() - started) / 1000) * options.rate);
+    const byTime = start + Math.floor(((performance.now() - started) / 1000) * options.rate);
     const target = options.limit > 0 ? Math.min(byTime, options.limit) : byTime;
     const cap = Math.max(1, Math.ceil(options.rate * MAX_CATCH_UP_S));
     return Math.min(target - produced, cap);
@@ -77,7 +87,7 @@ export function startTicker<Row>(options: TickerOptions<Row>): Ticker {
     }
     if (pending.length > 0) {
       try {
-        await options.write(pending);
+        await options.write(pending, written + pending.length);
         written += pending.length;
         pending = [];
       } catch (error) {

@@ -69,3 +69,44 @@ Deno.test("startTicker stop ends an unlimited ticker and waits for its write", a
   await ticker.done;
   assert(ticker.written > 0);
 });
+
+Deno.test("startTicker continues from start, passes the next index and stops at the total limit", async () => {
+  const seen: { rows: number[]; next: number }[] = [];
+  let next = 70;
+  const ticker = startTicker({
+    rate: 2000,
+    limit: 100,
+    start: 70,
+    tickMs: 5,
+    produce: () => next++,
+    write: (rows, after) => {
+      seen.push({ rows: [...rows], next: after });
+      return Promise.resolve();
+    },
+    log: quiet,
+  });
+  await ticker.done;
+  await ticker.stop();
+  assertEquals(seen.flatMap((s) => s.rows), Array.from({ length: 30 }, (_, i) => 70 + i));
+  for (const s of seen) assertEquals(s.next, s.rows[s.rows.length - 1]! + 1);
+  assertEquals(ticker.written, 100);
+});
+
+Deno.test("startTicker with start at the limit writes nothing and is done", async () => {
+  let calls = 0;
+  const ticker = startTicker({
+    rate: 100,
+    limit: 10,
+    start: 10,
+    produce: () => 0,
+    write: () => {
+      calls++;
+      return Promise.resolve();
+    },
+    log: quiet,
+  });
+  await ticker.done;
+  await ticker.stop();
+  assertEquals(calls, 0);
+  assertEquals(ticker.written, 10);
+});

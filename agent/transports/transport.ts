@@ -36,6 +36,12 @@ export interface Transport extends Component {
   send(message: OutgoingBatch): Promise<void>;
   /** True while the transport can send. */
   readonly connected: boolean;
+  /**
+   * Publishes one heartbeat payload (`shared/heartbeat.ts`) at most once, without
+   * waiting for confirmation and never queueing it. Returns false when it
+   * cannot now (not connected). Optional: a transport without it sends none.
+   */
+  publishHeartbeat?(payload: Uint8Array): boolean;
 }
 
 /**

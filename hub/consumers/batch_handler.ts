@@ -7,10 +7,11 @@
  * @module
  */
 import type { HubAck } from "@tributary/shared/ack";
+import { type Heartbeat, parseHeartbeat } from "@tributary/shared/heartbeat";
 import { PermanentError, RetryableError } from "@tributary/shared/errors";
 import type { Logger } from "@tributary/shared/log";
 import type { Batch, Kind } from "@tributary/shared/records";
-import { parseBatchTopic, TOPIC_PREFIX } from "@tributary/shared/topics";
+import { parseAckTopic, parseBatchTopic, parseHeartbeatTopic } from "@tributary/shared/topics";
 import {
   decodeBatch,
   decodeEnvelope,
@@ -43,13 +44,19 @@ export interface AckToSend {
  */
 export type HandleOutcome =
   | { status: "ignored" }
+  | { status: "heartbeat"; result: HeartbeatResult }
   | { status: "quarantined"; reason: string; ack?: AckToSend }
   | { status: "ingested"; stream: Kind; result: IngestResult; ack?: AckToSend };
+
+/** What became of a heartbeat: `stored`, `invalid` (counted, logged, dropped) or `store_failed`. */
+export type HeartbeatResult = "stored" | "invalid" | "store_failed";
 
 /** The store operations the handler needs (the hot store provides them). */
 export interface BatchSink {
   ingest(batch: Batch, wireBytes: number): Promise<IngestResult>;
   quarantine(entry: QuarantineEntry): Promise<void>;
+  /** Replaces the agent's latest heartbeat; without it heartbeats are counted `store_failed`. */
+  recordHeartbeat?(hb: Heartbeat): Promise<void>;
 }
 
 /** Options of {@linkcode BatchHandler}. */
@@ -88,7 +95,9 @@ export class BatchHandler {
     const started = performance.now();
     const target = parseBatchTopic(message.topic);
     if (!target) {
-      if (isAckTopic(message.topic)) return { status: "ignored" };
+      if (parseAckTopic(message.topic) !== undefined) return { status: "ignored" };
+      const heartbeatAgent = parseHeartbeatTopic(message.topic);
+      if (heartbeatAgent !== undefined) return await this.#heartbeat(heartbeatAgent, message);
       return await this.#quarantine(message, "bad_topic", `not a batch topic: ${message.topic}`);
     }
     let decoded;
@@ -154,6 +163,46 @@ export class BatchHandler {
     };
   }
 
+  /**
+   * Stores a heartbeat. Never throws and never quarantines: a heartbeat holds
+   * no data to recover, and the next one supersedes it within seconds, so a
+   * bad one (or a store failure) is counted, logged and dropped.
+   */
+  async #heartbeat(
+    topicAgent: string,
+    message: IncomingMessage,
+  ): Promise<HandleOutcome> {
+    const { metrics, log, store } = this.#options;
+    let result: HeartbeatResult = "stored";
+    try {
+      const hb = parseHeartbeat(message.payload);
+      if (hb.agent !== topicAgent) {
+        throw new PermanentError(
+          "bad_heartbeat",
+          `heartbeat: agent ${JSON.stringify(hb.agent)} differs from the topic's ${
+            JSON.stringify(topicAgent)
+          }`,
+        );
+      }
+      try {
+        if (store.recordHeartbeat === undefined) throw new Error("this store keeps no heartbeats");
+        await store.recordHeartbeat(hb);
+      } catch (error) {
+        result = "store_failed";
+        log.warn("heartbeat not stored", { agent: topicAgent, error });
+      }
+    } catch (error) {
+      result = "invalid";
+      log.warn("invalid heartbeat dropped", {
+        topic: message.topic,
+        size: message.payload.length,
+        error,
+      });
+    }
+    metrics.heartbeats.inc({ result });
+    return { status: "heartbeat", result };
+  }
+
   /** The envelope of `payload` when it checks out and matches the topic, else undefined. */
   #envelopeMatching(
     payload: Uint8Array,
@@ -200,11 +249,6 @@ export class BatchHandler {
       },
     };
   }
-}
-
-/** Topics under the prefix whose last level is `ack` are the hub's own acknowledgements. */
-function isAckTopic(topic: string): boolean {
-  return topic.startsWith(`${TOPIC_PREFIX}/`) && topic.endsWith("/ack");
 }
 
 function describe(error: unknown): string {

@@ -1,7 +1,8 @@
 import { assertEquals, assertRejects } from "@tributary/shared/testing/asserts";
 import { RetryableError } from "@tributary/shared/errors";
 import { createLogger } from "@tributary/shared/log";
-import { batchTopic } from "@tributary/shared/topics";
+import { encodeHeartbeat } from "@tributary/shared/heartbeat";
+import { batchTopic, heartbeatTopic } from "@tributary/shared/topics";
 import { encodeBatch } from "@tributary/shared/wire";
 import { createHubMetrics } from "../metrics.ts";
 import { HotStore } from "../store/hot_store.ts";
@@ -153,4 +154,59 @@ Deno.test("BatchHandler.handle quarantines an unexpected ingest failure as inter
     ingest: () => Promise.reject(new TypeError("bug")),
     quarantine: (entry) => store.quarantine(entry),
   }));
+});
+
+Deno.test("BatchHandler.handle stores a heartbeat; bad ones are counted, never quarantined", async () => {
+  await withHandler(async (handler, store, metrics) => {
+    const hb = encodeHeartbeat({
+      agent: "a1",
+      version: "0.1.0",
+      sentAt: new Date(),
+      uptimeS: 3,
+      streams: {
+        logs: { backlog_rows: 7, backlog_bytes: 70, oldest_unsent_age_s: 0.1, dropped: {} },
+      },
+    });
+    const topic = heartbeatTopic("a1");
+    assertEquals(await handler.handle({ source: "mqtt", topic, payload: hb }), {
+      status: "heartbeat",
+      result: "stored",
+    });
+    const [agent] = await store.agents({ staleAfterS: 15 });
+    assertEquals([agent?.agent, agent?.version, agent?.stale], ["a1", "0.1.0", false]);
+    assertEquals(agent?.backlog, { logs: { rows: 7, bytes: 70, oldest_unsent_age_s: 0.1 } });
+    for (
+      const [t, payload] of [
+        [topic, new TextEncoder().encode("{nope")],
+        [topic, new Uint8Array(100_000)],
+        [heartbeatTopic("other"), hb], // agent differs from the topic's
+      ] as const
+    ) {
+      assertEquals(await handler.handle({ source: "mqtt", topic: t, payload }), {
+        status: "heartbeat",
+        result: "invalid",
+      });
+    }
+    const page = await metrics.registry.metrics();
+    assertEquals(page.includes('tributary_hub_heartbeats_total{result="stored"} 1'), true);
+    assertEquals(page.includes('tributary_hub_heartbeats_total{result="invalid"} 3'), true);
+    const connection = await store.connect();
+    try {
+      const rows = (await connection.runAndReadAll("SELECT count(*) FROM quarantine")).getRows();
+      assertEquals(rows, [[0n]]);
+    } finally {
+      connection.closeSync();
+    }
+  });
+});
+
+Deno.test("createHubMetrics tributary_hub_agents_stale reads the stale count at scrape time", async () => {
+  let stale = 2;
+  const metrics = createHubMetrics({
+    defaultMetrics: false,
+    staleAgents: () => Promise.resolve(stale),
+  });
+  assertEquals((await metrics.registry.metrics()).includes("tributary_hub_agents_stale 2"), true);
+  stale = 0;
+  assertEquals((await metrics.registry.metrics()).includes("tributary_hub_agents_stale 0"), true);
 });

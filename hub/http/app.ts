@@ -10,16 +10,16 @@ import { HTTPException } from "hono/http-exception";
 import type { Registry } from "prom-client";
 import type { Logger } from "@tributary/shared/log";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { AgentSummary } from "../store/agents.ts";
+import type { AgentSummary, ListAgentsOptions } from "../store/agents.ts";
 import {
   QueryRefused,
   type ReadOnlyQueryOptions,
   runReadOnlyQuery,
-} from "../query/read_only_query.ts";
+} from "@tributary/shared/sql/read_only_query";
 
 /** What the HTTP API reads from; the hot store provides both. */
 export interface HubReadSource {
-  agents(): Promise<AgentSummary[]>;
+  agents(options?: ListAgentsOptions): Promise<AgentSummary[]>;
   /** A new connection for one query; closed by the API after use. */
   connect(): Promise<DuckDBConnection>;
 }
@@ -33,12 +33,15 @@ export interface HubAppOptions {
   query?: ReadOnlyQueryOptions;
   /** Largest request body accepted, in bytes. @default 1048576 */
   maxBodyBytes?: number;
+  /** An agent without a heartbeat for longer is `stale` in `/api/v1/agents`, in seconds. @default 15 */
+  staleAfterS?: number;
 }
 
 /**
  * Builds the app. Routes:
  * - `GET /healthz` → `{"status":"ok"}`
- * - `GET /api/v1/agents` → `{"agents":[{"agent","last_seen","streams":{...}}]}`
+ * - `GET /api/v1/agents` → `{"agents":[{"agent","last_seen","streams":{...},"last_heartbeat",
+ *   "version","uptime_s","backlog":{...},"dropped":{...},"stale"}]}`
  * - `POST /api/v1/query` with `{"sql":"SELECT ..."}` → `{"columns","rows","truncated"}`; 400 `{"error"}` when refused
  * - `GET /metrics` → Prometheus text
  *
@@ -54,7 +57,10 @@ export function createHubApp(options: HubAppOptions): Hono {
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
-  app.get("/api/v1/agents", async (c) => c.json({ agents: await store.agents() }));
+  app.get(
+    "/api/v1/agents",
+    async (c) => c.json({ agents: await store.agents({ staleAfterS: options.staleAfterS }) }),
+  );
 
   app.post(
     "/api/v1/query",

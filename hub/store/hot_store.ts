@@ -20,7 +20,16 @@ import { type Batch, nowNs } from "@tributary/shared/records";
 import { hubColumns, schemaStatements } from "./schema.ts";
 import { checkBatch, CHUNK_ROWS, fillChunk } from "./batch_rows.ts";
 import { coversRange, mergeRanges, type SeqRange, uncoveredRows } from "./seq_coverage.ts";
-import { type AgentSummary, lastCommittedSeq, listAgents, recordAgentStream } from "./agents.ts";
+import type { Heartbeat } from "@tributary/shared/heartbeat";
+import {
+  type AgentSummary,
+  countStaleAgents,
+  lastCommittedSeq,
+  listAgents,
+  type ListAgentsOptions,
+  recordAgentStream,
+  recordHeartbeat,
+} from "./agents.ts";
 
 /** Options of {@linkcode HotStore.open}. */
 export interface HotStoreOptions {
@@ -167,14 +176,41 @@ export class HotStore {
     });
   }
 
-  /** Every agent with per-stream totals. */
-  async agents(): Promise<AgentSummary[]> {
+  /** Every agent with per-stream totals and its latest heartbeat. */
+  async agents(options: ListAgentsOptions = {}): Promise<AgentSummary[]> {
     const connection = await this.connect();
     try {
-      return await listAgents(connection);
+      return await listAgents(connection, options);
     } finally {
       connection.closeSync();
     }
+  }
+
+  /** How many agents have sent no heartbeat for more than `options.staleAfterS` (or none ever). */
+  async staleAgentCount(options: ListAgentsOptions = {}): Promise<number> {
+    const connection = await this.connect();
+    try {
+      return await countStaleAgents(connection, options);
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  /**
+   * Replaces the latest heartbeat of `hb.agent` (received now).
+   *
+   * @throws {RetryableError} when DuckDB fails.
+   */
+  recordHeartbeat(hb: Heartbeat): Promise<void> {
+    return this.#serialize(async () => {
+      try {
+        await recordHeartbeat(this.#writer, hb, this.#now());
+      } catch (error) {
+        throw new RetryableError("store_failed", `heartbeat upsert failed: ${message(error)}`, {
+          cause: error,
+        });
+      }
+    });
   }
 
   /** A new connection for reading; the caller closes it with `closeSync()`. */

@@ -194,7 +194,7 @@ Deno.test("HotStore.agents sums rows and batches per agent and stream", async ()
     const agents = await store.agents();
     assertEquals(agents.map((a) => a.agent), ["a", "b"]);
     assertEquals(agents[1]!.streams, { readings: { rows: 15, batches: 2, last_seq: 15 } });
-    assertMatchIso(agents[1]!.last_seen);
+    assertMatchIso(agents[1]!.last_seen ?? "");
   });
 });
 

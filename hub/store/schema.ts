@@ -68,6 +68,8 @@ export function createKindTableSql(kind: Kind): string {
  * - `ingested_batches`: each committed batch range, the dedup key;
  * - `agent_streams`: per (agent, stream) totals for `/api/v1/agents`, updated in the
  *   ingest transaction (a small table, so the API need not scan every batch);
+ * - `agent_heartbeats`: each agent's latest heartbeat (replaced on receipt), for
+ *   `/api/v1/agents`: version, uptime and per-stream backlog and drops as JSON;
  * - `quarantine`: messages that could not be ingested, with the reason and the raw bytes.
  */
 export function schemaStatements(): string[] {
@@ -83,6 +85,10 @@ export function schemaStatements(): string[] {
       last_seen TIMESTAMP_NS NOT NULL, "rows" BIGINT NOT NULL,
       batches BIGINT NOT NULL, last_seq BIGINT NOT NULL,
       PRIMARY KEY (agent, stream))`,
+    `CREATE TABLE IF NOT EXISTS agent_heartbeats (
+      agent VARCHAR PRIMARY KEY, received_at TIMESTAMP_NS NOT NULL,
+      sent_at TIMESTAMP_NS NOT NULL, version VARCHAR NOT NULL,
+      uptime_s DOUBLE NOT NULL, streams JSON NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS quarantine (
       received_at TIMESTAMP_NS NOT NULL, source VARCHAR NOT NULL, topic VARCHAR NOT NULL,
       reason VARCHAR NOT NULL, detail VARCHAR NOT NULL, size BIGINT NOT NULL, raw BLOB NOT NULL)`,

@@ -37,6 +37,7 @@ Deno.test("schemaStatements create every table in DuckDB, twice without error", 
       "SELECT table_name FROM information_schema.tables ORDER BY table_name",
     );
     assertEquals(reader.getRows().map((r) => r[0]), [
+      "agent_heartbeats",
       "agent_streams",
       "ingested_batches",
       "logs",

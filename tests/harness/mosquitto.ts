@@ -58,12 +58,24 @@ export interface Mosquitto {
   readonly dir: string;
   /** The broker's log output so far (of the current run). */
   log(): string;
-  /** Stops the broker (SIGTERM, saving its store if persistence is on) and starts it again on the same port. */
-  restart(): Promise<void>;
+  /**
+   * Stops the broker and starts it again on the same port. By default with
+   * SIGTERM (saving its store if persistence is on); `signal: "SIGKILL"`
+   * crashes it instead: nothing is saved, whatever it held in memory is lost.
+   */
+  restart(options?: RestartOptions): Promise<void>;
   /** Stops the broker (SIGTERM, then SIGKILL after a timeout) and removes its dir. Idempotent. */
   stop(): Promise<void>;
   /** Same as `stop()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Options of {@linkcode Mosquitto.restart}. */
+export interface RestartOptions {
+  /** How to stop the running broker. @default "SIGTERM" */
+  signal?: "SIGTERM" | "SIGKILL";
+  /** How long the broker stays down before it starts again, in ms. @default 0 */
+  downMs?: number;
 }
 
 /** Raised when the broker cannot be found or does not come up; the message holds its log tail. */
@@ -199,10 +211,11 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     port,
     dir,
     log: () => run?.output.text() ?? "",
-    restart: async () => {
+    restart: async (restartOptions: RestartOptions = {}) => {
       if (stopped) throw new MosquittoStartError("restart() after stop()");
-      if (run) await terminate(run, stopTimeoutMs);
+      if (run) await terminate(run, stopTimeoutMs, restartOptions.signal ?? "SIGTERM");
       run = undefined;
+      if ((restartOptions.downMs ?? 0) > 0) await delay(restartOptions.downMs!);
       await launch();
     },
     stop,
@@ -302,14 +315,18 @@ async function answersMqttConnect(port: number, timeoutMs: number): Promise<bool
   }
 }
 
-async function terminate(run: BrokerRun, timeoutMs: number): Promise<void> {
+async function terminate(
+  run: BrokerRun,
+  timeoutMs: number,
+  signal: "SIGTERM" | "SIGKILL" = "SIGTERM",
+): Promise<void> {
   if (!run.exited) {
     try {
-      run.child.kill("SIGTERM");
+      run.child.kill(signal);
     } catch {
       // Already gone.
     }
-    if (await raceTimeout(run.child.status, timeoutMs) === TIMED_OUT) {
+    if (signal !== "SIGKILL" && await raceTimeout(run.child.status, timeoutMs) === TIMED_OUT) {
       try {
         run.child.kill("SIGKILL");
       } catch {

@@ -119,6 +119,16 @@ Deno.test("Mosquitto.restart keeps the port and, with persistence, the queued me
   assertEquals(got, ["before-restart"]);
 });
 
+Deno.test("Mosquitto.restart with SIGKILL crashes the broker: nothing queued is saved", async () => {
+  await using broker = await startMosquitto({ persistence: true });
+  await registerSession(broker.port, "harness-crash", "harness/crash");
+  await publishLines(broker.port, "harness/crash", ["before-crash"]);
+  await broker.restart({ signal: "SIGKILL", downMs: 50 });
+  const got = await resumeAndCollect(broker.port, "harness-crash", "harness/crash", 1, 2);
+  assertEquals(got, []);
+  assertMatch(broker.log(), /mosquitto version .* starting/i);
+});
+
 Deno.test("Mosquitto.stop is idempotent, removes its dir and frees the port", async () => {
   const broker = await startMosquitto();
   await broker.stop();

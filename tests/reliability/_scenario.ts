@@ -90,6 +90,8 @@ export interface StreamStatus {
   oldest_unsent_age_s: number;
   next_seq: number;
   acked_rows: number;
+  /** Rows dropped by reason (disk budget, max age, rows that can never be sent). */
+  dropped?: Record<string, number>;
 }
 
 /** The agent's `/status` streams. */

@@ -22,6 +22,8 @@ Deno.test("simLogs input writes limit lines that the generator reproduces", asyn
     simLogs.validate({ seed: 5, rate: 4000, limit: 120, tick_ms: 5 }, "in"),
     {
       agent: "edge-1",
+      id: "test#0",
+      readCheckpoint: () => Promise.resolve(undefined),
       log: createLogger({ sink: () => {} }),
       write: <K extends Kind>(kind: K, rows: readonly unknown[]) => {
         assertEquals(kind, "logs");

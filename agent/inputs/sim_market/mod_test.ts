@@ -23,6 +23,8 @@ Deno.test("simMarket input writes limit trades and limit quotes the generator re
     simMarket.validate({ seed: 9, rate: 4000, limit: 150, tick_ms: 5 }, "i"),
     {
       agent: "edge-1",
+      id: "test#0",
+      readCheckpoint: () => Promise.resolve(undefined),
       log: createLogger({ sink: () => {} }),
       write: <K extends Kind>(kind: K, rows: readonly unknown[]) => {
         if (kind === "trades") trades.push(...rows as Trade[]);

@@ -28,6 +28,8 @@ Deno.test("simSensors input writes limit rows that the generator reproduces", as
   );
   const input = simSensors.create(config, {
     agent: "edge-1",
+    id: "test#0",
+    readCheckpoint: () => Promise.resolve(undefined),
     log: createLogger({ sink: () => {} }),
     write: <K extends Kind>(kind: K, rows: readonly unknown[]) => {
       assertEquals(kind, "readings");
@@ -53,6 +55,8 @@ Deno.test("simSensors input writes limit rows that the generator reproduces", as
 Deno.test("simSensors input stop is safe before start", async () => {
   const input = simSensors.create(simSensors.defaultConfig(), {
     agent: "a",
+    id: "test#0",
+    readCheckpoint: () => Promise.resolve(undefined),
     log: createLogger({ sink: () => {} }),
     write: () => Promise.resolve(),
   });

@@ -25,7 +25,7 @@ import mqtt, { DefaultMessageIdProvider, type IClientOptions, type MqttClient } 
 import { parseAck } from "@tributary/shared/ack";
 import { PermanentError, RetryableError } from "@tributary/shared/errors";
 import { mqttAuthTlsOptions } from "@tributary/shared/mqtt/connection";
-import { ackTopic, batchTopic } from "@tributary/shared/topics";
+import { ackTopic, batchTopic, heartbeatTopic } from "@tributary/shared/topics";
 import { backoffDelay } from "../../backoff.ts";
 import {
   BatchRejectedError,
@@ -248,6 +248,21 @@ export class MqttTransport implements Transport {
       });
       if (this.#ids.allocations !== before) pending.messageId = this.#ids.getLastAllocated();
     });
+  }
+
+  /**
+   * Publishes a heartbeat with QoS 0 to `tributary/v1/<agent>/heartbeat`: it
+   * is superseded by the next one within seconds, so neither the broker nor
+   * MQTT.js should store, resend or wait for it. False when not connected.
+   */
+  publishHeartbeat(payload: Uint8Array): boolean {
+    const client = this.#client;
+    if (this.#stopped || client === undefined || !client.connected) return false;
+    const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    client.publish(heartbeatTopic(this.#ctx.agent), bytes, { qos: 0 }, (error) => {
+      if (error) this.#ctx.log.debug("heartbeat publish failed", { error });
+    });
+    return true;
   }
 
   /**

@@ -23,7 +23,7 @@ import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { ConfigError, RetryableError } from "@tributary/shared/errors";
 import { mqttAuthTlsOptions } from "@tributary/shared/mqtt/connection";
 import { encodeAck } from "@tributary/shared/ack";
-import { ackTopic, BATCH_TOPIC_FILTER } from "@tributary/shared/topics";
+import { ackTopic, BATCH_TOPIC_FILTER, parseAckTopic } from "@tributary/shared/topics";
 import type { AckToSend } from "../batch_handler.ts";
 import { retryUntilDone } from "../retry.ts";
 import type { Consumer, ConsumerContext, ConsumerFactory } from "../consumer.ts";
@@ -91,6 +91,9 @@ export class MqttConsumer implements Consumer {
     // Set before the connection exists: with clean: false the broker may deliver
     // queued messages right after CONNACK, and they must not go unhandled.
     client.handleMessage = (packet, done) => {
+      // `tributary/v1/+/+` also matches the hub's own acks: acknowledge them
+      // at once, without decoding or queueing them behind batches.
+      if (parseAckTopic(packet.topic) !== undefined) return done();
       const payload = typeof packet.payload === "string"
         ? new TextEncoder().encode(packet.payload)
         : new Uint8Array(
@@ -205,7 +208,7 @@ export class MqttConsumer implements Consumer {
           },
         },
       );
-      if (outcome.status !== "ignored" && outcome.ack) this.#sendAck(outcome.ack);
+      if ("ack" in outcome && outcome.ack) this.#sendAck(outcome.ack);
       return true;
     } catch (error) {
       // Only an abort (stop) or a bug gets here; either way the message stays

@@ -1,5 +1,6 @@
 /**
- * Runs SQL from an HTTP client against the hot store, read-only: exactly one
+ * Runs SQL from an operator or HTTP client against a DuckDB database (the hub's
+ * hot store, the agent's buffer), read-only: exactly one
  * statement, and DuckDB must classify it as a SELECT once prepared. Results
  * are bounded in rows and time.
  *
@@ -12,7 +13,7 @@ import {
 } from "@duckdb/node-api";
 import { type Json, toJson } from "./json_value.ts";
 
-/** A query the hub will not run, or that DuckDB refused; the HTTP API answers 400. */
+/** A query that will not be run, or that DuckDB refused; HTTP APIs answer 400. */
 export class QueryRefused extends Error {
   override readonly name: string = "QueryRefused";
 }

@@ -1,0 +1,254 @@
+/**
+ * The buffer's disk budget: how much the buffer may hold (`max_bytes`), how
+ * old a row may get (`max_age_s`), which streams lose rows first (priority
+ * classes) and what happens when it is full (`policy`).
+ *
+ * How bytes are measured: every row weighs its approximate raw size
+ * ({@linkcode approxRowBytesSql}: 8 bytes per 64-bit value, 4 per 32-bit,
+ * text length + 4, list length * 4 + 4), computed by DuckDB over the rows
+ * just appended or about to be deleted, inside the same transaction. The
+ * buffer keeps the per-stream sums in memory (recomputed by one scan at
+ * open), so checking the budget costs nothing per row. It measures the data,
+ * not DuckDB's file: the file is larger (indexes, free blocks) and does not
+ * shrink when rows are deleted; give the disk headroom of about 2x.
+ *
+ * Only rows not yet handed to the shipper can be dropped: rows inside a
+ * pending batch (or read for one) are never deleted, so the shipper and the
+ * hub always agree about what was sent. The budget can therefore be exceeded
+ * by at most the shipper's in-flight window.
+ *
+ * @module
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { RetryableError } from "@tributary/shared/errors";
+import { type Kind, KINDS } from "@tributary/shared/records";
+import { approxRowBytesSql, bufferTable, fixedRowBytes } from "./schema.ts";
+
+/** What the buffer does when a write does not fit in `max_bytes`. */
+export const DROP_POLICIES = ["drop_oldest", "drop_newest", "block"] as const;
+
+/**
+ * - `drop_oldest`: the write is stored; the oldest unsent rows of the
+ *   lowest-priority stream are deleted to make room (reason `budget_evicted`).
+ * - `drop_newest`: newer rows make room by deleting the newest unsent rows of
+ *   strictly lower classes (reason `budget_evicted`); when that is not enough
+ *   the write itself is refused (reason `budget_full`) and resolves normally.
+ * - `block`: the write waits for space (at most `blockTimeoutMs`, then
+ *   `RetryableError` reason `budget_full`, and the input retries).
+ */
+export type DropPolicy = typeof DROP_POLICIES[number];
+
+/** Reasons under which the buffer counts dropped rows. */
+export const DROP_REASONS = {
+  /** Older than `max_age_s`. */
+  maxAge: "max_age",
+  /** A write refused because the buffer is full (`drop_newest`). */
+  budgetFull: "budget_full",
+  /** Stored rows deleted to make room for others. */
+  budgetEvicted: "budget_evicted",
+} as const;
+
+/** Priority class per stream: 0 is kept longest; the highest number loses rows first. */
+export type Priorities = Record<Kind, number>;
+
+/** Market data outlives sensor readings, which outlive logs. */
+export const DEFAULT_PRIORITIES: Readonly<Priorities> = {
+  trades: 0,
+  quotes: 0,
+  readings: 1,
+  logs: 2,
+};
+
+/** The budget of one buffer. */
+export interface BufferBudget {
+  /** Most bytes of buffered rows (see the module doc for how they are measured). @default Infinity */
+  maxBytes: number;
+  /** Rows whose recv_ts is older than this many seconds are dropped; 0 keeps them forever. @default 0 */
+  maxAgeS: number;
+  /** @default "drop_oldest" */
+  policy: DropPolicy;
+  /** @default {@linkcode DEFAULT_PRIORITIES} */
+  priorities: Priorities;
+  /** Longest single wait of a write under `block`, in ms. @default 1000 */
+  blockTimeoutMs: number;
+  /** How often rows older than `maxAgeS` are looked for, in ms. @default 1000 */
+  expireIntervalMs: number;
+}
+
+/** An unlimited budget: nothing is ever dropped. */
+export const UNLIMITED_BUDGET: Readonly<BufferBudget> = {
+  maxBytes: Infinity,
+  maxAgeS: 0,
+  policy: "drop_oldest",
+  priorities: DEFAULT_PRIORITIES,
+  blockTimeoutMs: 1000,
+  expireIntervalMs: 1000,
+};
+
+/**
+ * A write that does not fit under `block`: the caller waits for `bytes` of
+ * space, and gives up (rethrowing this) after `blockTimeoutMs`.
+ */
+export class BudgetFullError extends RetryableError {
+  /** Bytes the refused write needs. */
+  readonly bytes: number;
+  constructor(kind: Kind, bytes: number, maxBytes: number) {
+    super(
+      "budget_full",
+      `buffer full: ${bytes} bytes of ${kind} do not fit in buffer.max_bytes = ${maxBytes}`,
+    );
+    this.bytes = bytes;
+  }
+}
+
+/**
+ * The streams grouped by priority class, lowest priority (highest class
+ * number) first.
+ *
+ * @example
+ * ```ts
+ * evictionOrder(DEFAULT_PRIORITIES); // [["logs"], ["readings"], ["trades", "quotes"]]
+ * ```
+ */
+export function evictionOrder(priorities: Priorities): Kind[][] {
+  const classes = [...new Set(KINDS.map((k) => priorities[k]))].sort((a, b) => b - a);
+  return classes.map((c) => KINDS.filter((k) => priorities[k] === c));
+}
+
+/** Rows and bytes that left (or entered) the buffer. */
+export interface RowsBytes {
+  rows: number;
+  bytes: number;
+}
+
+/** Drops and byte changes of one transaction, applied to memory only after its COMMIT. */
+export class DropTally {
+  readonly drops = new Map<Kind, Map<string, number>>();
+  readonly bytes = new Map<Kind, number>();
+
+  /** Counts `rows` of `kind` dropped for `reason`. */
+  drop(kind: Kind, reason: string, rows: number): void {
+    if (rows <= 0) return;
+    const byReason = this.drops.get(kind) ?? new Map<string, number>();
+    byReason.set(reason, (byReason.get(reason) ?? 0) + rows);
+    this.drops.set(kind, byReason);
+  }
+
+  /** Adds `delta` bytes (negative when rows leave) to `kind`. */
+  addBytes(kind: Kind, delta: number): void {
+    if (delta !== 0) this.bytes.set(kind, (this.bytes.get(kind) ?? 0) + delta);
+  }
+
+  /** Writes the drop counts into `stream_drops` (inside the caller's transaction). */
+  async save(conn: DuckDBConnection): Promise<void> {
+    for (const [kind, byReason] of this.drops) {
+      for (const [reason, rows] of byReason) {
+        await conn.run(
+          `INSERT INTO stream_drops VALUES ('${kind}', '${
+            reason.replaceAll("'", "''")
+          }', ${rows}) ` +
+            `ON CONFLICT (stream, reason) DO UPDATE SET rows = rows + excluded.rows`,
+        );
+      }
+    }
+  }
+}
+
+/** Dropped rows per stream and reason, as stored. */
+export async function readDrops(
+  conn: DuckDBConnection,
+): Promise<Record<Kind, Record<string, number>>> {
+  const out = Object.fromEntries(KINDS.map((k) => [k, {}])) as Record<
+    Kind,
+    Record<string, number>
+  >;
+  const rows = (await conn.runAndReadAll("SELECT stream, reason, rows FROM stream_drops"))
+    .getRows();
+  for (const [stream, reason, n] of rows) {
+    if (KINDS.includes(stream as Kind) && typeof reason === "string") {
+      out[stream as Kind][reason] = Number(n);
+    }
+  }
+  return out;
+}
+
+/** Count and approximate bytes of the rows of `kind` matching `where` (SQL). */
+export async function measureRows(
+  conn: DuckDBConnection,
+  kind: Kind,
+  where: string,
+): Promise<RowsBytes> {
+  const [row] = (await conn.runAndReadAll(
+    `SELECT count(*)::BIGINT, coalesce(sum(${approxRowBytesSql(kind)}), 0)::BIGINT ` +
+      `FROM ${bufferTable(kind)} WHERE ${where}`,
+  )).getRows();
+  return { rows: Number(row?.[0] ?? 0n), bytes: Number(row?.[1] ?? 0n) };
+}
+
+/** Options of {@linkcode evictRows}. */
+export interface EvictOptions {
+  /** Rows with seq <= floor are in flight and never deleted. */
+  floor: bigint;
+  /** The highest seq assigned. */
+  lastSeq: bigint;
+  /** Bytes to free (the fewest whole rows that reach it). */
+  bytes: number;
+  /** Delete from the newest row down instead of from the oldest up. */
+  newestFirst: boolean;
+}
+
+/**
+ * Deletes the fewest unsent rows of `kind` (seq > floor), oldest or newest
+ * first, whose bytes reach `options.bytes` (all of them if they do not).
+ * Works in seq windows sized from the smallest possible row, so no query
+ * reads much more than it deletes.
+ */
+export async function evictRows(
+  conn: DuckDBConnection,
+  kind: Kind,
+  options: EvictOptions,
+): Promise<RowsBytes> {
+  const table = bufferTable(kind);
+  const approx = approxRowBytesSql(kind);
+  const freed: RowsBytes = { rows: 0, bytes: 0 };
+  let lo = options.floor;
+  let hi = options.lastSeq;
+  while (freed.bytes < options.bytes && lo < hi) {
+    const need = options.bytes - freed.bytes;
+    const span = BigInt(Math.max(256, Math.ceil(need / fixedRowBytes(kind)) + 1));
+    const from = options.newestFirst ? (hi - span > lo ? hi - span : lo) : lo;
+    const to = options.newestFirst ? hi : (lo + span < hi ? lo + span : hi);
+    const order = options.newestFirst ? "DESC" : "ASC";
+    const [row] = (await conn.runAndReadAll(
+      `SELECT ${options.newestFirst ? "max" : "min"}(seq) FILTER (WHERE cum >= ${need}), ` +
+        `${options.newestFirst ? "min" : "max"}(seq) FROM (` +
+        `SELECT seq, sum(${approx}) OVER (ORDER BY seq ${order}) AS cum FROM ${table} ` +
+        `WHERE seq > ${from} AND seq <= ${to})`,
+    )).getRows();
+    const cut = (row?.[0] ?? row?.[1]) as bigint | null | undefined;
+    if (options.newestFirst) hi = from;
+    else lo = to;
+    if (cut === null || cut === undefined) continue; // an empty window (a gap)
+    const where = options.newestFirst
+      ? `seq >= ${cut} AND seq <= ${to}`
+      : `seq > ${from} AND seq <= ${cut}`;
+    const gone = await measureRows(conn, kind, where);
+    await conn.run(`DELETE FROM ${table} WHERE ${where}`);
+    freed.rows += gone.rows;
+    freed.bytes += gone.bytes;
+  }
+  return freed;
+}
+
+/** Deletes the unsent rows of `kind` (seq > floor) whose recv_ts is before `cutoffNs`. */
+export async function expireRows(
+  conn: DuckDBConnection,
+  kind: Kind,
+  floor: bigint,
+  cutoffNs: bigint,
+): Promise<RowsBytes> {
+  const where = `seq > ${floor} AND recv_ts < ${cutoffNs}`;
+  const gone = await measureRows(conn, kind, where);
+  if (gone.rows > 0) await conn.run(`DELETE FROM ${bufferTable(kind)} WHERE ${where}`);
+  return gone;
+}

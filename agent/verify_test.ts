@@ -1,0 +1,187 @@
+import { DuckDBInstance } from "@duckdb/node-api";
+import type { LogLine, Quote, Reading, Trade } from "@tributary/shared/records";
+import { assert, assertEquals, assertMatch } from "@tributary/shared/testing/asserts";
+import { AgentBuffer } from "./buffer/mod.ts";
+import { formatVerifyReport, verifyBufferFile } from "./verify.ts";
+
+const reading = (i: number): Reading => ({
+  ts: BigInt(i),
+  recv_ts: BigInt(i),
+  sensor: `s-${i}`,
+  metric: "temperature",
+  value: i / 4,
+  unit: "degC",
+  tags: `{"i":"${i}"}`,
+});
+const log = (i: number): LogLine => ({
+  ts: BigInt(i),
+  recv_ts: BigInt(i),
+  source: "app",
+  level: "info",
+  message: `line ${i}`,
+  fields: `{"n":${i}}`,
+});
+const trade = (i: number): Trade => ({
+  ts: BigInt(i),
+  recv_ts: BigInt(i),
+  symbol: "MSFT",
+  price: 400 + i,
+  size: 100,
+  exchange: 12,
+  conditions: [14],
+  trade_id: `t${i}`,
+});
+const quote = (i: number): Quote => ({
+  ts: BigInt(i),
+  recv_ts: BigInt(i),
+  symbol: "MSFT",
+  bid_price: 399,
+  bid_size: 1,
+  ask_price: 401,
+  ask_size: 2,
+  bid_exchange: 1,
+  ask_exchange: 2,
+});
+const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+/** A temp dir with a clean buffer file of 5 rows per stream; removed afterwards. */
+async function withBufferFile(fn: (path: string, dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/buffer.duckdb`;
+    const buffer = await AgentBuffer.open({ path, agent: "edge-1" });
+    try {
+      await buffer.append("readings", range(5).map(reading));
+      await buffer.append("logs", range(5).map(log));
+      await buffer.append("trades", range(5).map(trade));
+      await buffer.append("quotes", range(5).map(quote));
+    } finally {
+      await buffer.close();
+    }
+    await fn(path, dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Copies `path` and runs `statements` on the copy (the deliberate corruption). */
+async function corruptCopy(path: string, dir: string, statements: string[]): Promise<string> {
+  const copy = `${dir}/copy-${crypto.randomUUID()}.duckdb`;
+  await Deno.copyFile(path, copy);
+  const instance = await DuckDBInstance.create(copy);
+  const conn = await instance.connect();
+  try {
+    for (const sql of statements) await conn.run(sql);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+  return copy;
+}
+
+Deno.test("verifyBufferFile finds no problem in a clean buffer and changes nothing", async () => {
+  await withBufferFile(async (path) => {
+    const before = await Deno.readFile(path);
+    const report = await verifyBufferFile(path);
+    assertEquals(report.problems, []);
+    assertEquals(report.tables.buffer_readings, 5);
+    assertMatch(formatVerifyReport(report), /ok: .* no problems/);
+    assertEquals(await Deno.readFile(path), before);
+  });
+});
+
+Deno.test("verifyBufferFile names each deliberate corruption with its count", async () => {
+  await withBufferFile(async (path, dir) => {
+    const copy = await corruptCopy(path, dir, [
+      "INSERT INTO buffer_readings SELECT * FROM buffer_readings WHERE seq = 1",
+      `UPDATE buffer_logs SET fields = '[1]' WHERE seq = 1`,
+      `UPDATE buffer_logs SET fields = 'not json' WHERE seq = 2`,
+      "ALTER TABLE buffer_trades ALTER COLUMN symbol DROP NOT NULL",
+      "UPDATE buffer_trades SET symbol = NULL WHERE seq = 3",
+      "UPDATE streams SET next_seq = 4 WHERE stream = 'quotes'",
+      "INSERT INTO pending_batches VALUES ('readings', 100, 50)",
+      "INSERT INTO pending_batches VALUES ('logs', 1, 3), ('logs', 3, 4)",
+      "INSERT INTO pending_batches VALUES ('metrics', 1, 1)",
+    ]);
+    const report = await verifyBufferFile(copy);
+    const found = Object.fromEntries(
+      report.problems.map((p) => [`${p.check} ${p.where}`, p.count]),
+    );
+    assertEquals(found, {
+      "nullable_column buffer_trades.symbol": 1,
+      "null_value buffer_trades.symbol": 1,
+      "duplicate_seq buffer_readings": 1,
+      "invalid_json buffer_logs.fields": 2,
+      "seq_out_of_range buffer_quotes": 2,
+      "pending_unknown_stream pending_batches": 1,
+      "pending_inverted pending_batches": 1,
+      "pending_beyond_next_seq pending_batches": 1,
+      "pending_overlap pending_batches": 1,
+      "pending_without_rows pending_batches": 1,
+    });
+    const text = formatVerifyReport(report);
+    assertMatch(text, /PROBLEM duplicate_seq buffer_readings: 1/);
+    assertMatch(text, /problem\(s\) found/);
+  });
+});
+
+Deno.test("verifyBufferFile reports a missing table and a wrong column type", async () => {
+  await withBufferFile(async (path, dir) => {
+    const copy = await corruptCopy(path, dir, [
+      "DROP TABLE pending_batches",
+      "ALTER TABLE buffer_quotes ALTER COLUMN bid_size TYPE VARCHAR",
+    ]);
+    const report = await verifyBufferFile(copy);
+    const checks = report.problems.map((p) => `${p.check} ${p.where}`);
+    assert(checks.includes("missing_table pending_batches"), checks.join(", "));
+    assert(checks.includes("wrong_type buffer_quotes.bid_size"), checks.join(", "));
+  });
+});
+
+Deno.test("verifyBufferFile does not pass a file with damaged blocks", async () => {
+  await withBufferFile(async (path, dir) => {
+    const copy = `${dir}/damaged.duckdb`;
+    const bytes = await Deno.readFile(path);
+    // Garble everything after the file headers: block checksums must fail.
+    for (let i = 3 * 4096 + 8; i < bytes.length; i++) bytes[i] = (i * 7919) & 0xff;
+    await Deno.writeFile(copy, bytes);
+    let clean = false;
+    try {
+      clean = (await verifyBufferFile(copy)).problems.length === 0;
+    } catch (error) {
+      assertMatch((error as Error).message, /cannot open buffer/);
+    }
+    assertEquals(clean, false);
+  });
+});
+
+Deno.test("verifyBufferFile reports a data block whose checksum fails", async () => {
+  await withBufferFile(async (path, dir) => {
+    const buffer = await AgentBuffer.open({ path, agent: "edge-1" });
+    try {
+      // Enough rows for data blocks of their own beyond the catalog's.
+      await buffer.append("logs", Array.from({ length: 3000 }, (_, i) => log(i + 6)));
+    } finally {
+      await buffer.close();
+    }
+    const bytes = await Deno.readFile(path);
+    for (let i = bytes.length - 200_000; i < bytes.length - 100_000; i++) {
+      bytes[i] = (i * 7919) & 0xff;
+    }
+    const copy = `${dir}/damaged-block.duckdb`;
+    await Deno.writeFile(copy, bytes);
+    const report = await verifyBufferFile(copy);
+    const text = formatVerifyReport(report);
+    assertMatch(text, /PROBLEM unreadable\S* .*checksum/);
+  });
+});
+
+Deno.test("verifyBufferFile refuses a missing file", async () => {
+  let message = "";
+  try {
+    await verifyBufferFile("/nonexistent/buffer.duckdb");
+  } catch (error) {
+    message = (error as Error).message;
+  }
+  assertMatch(message, /cannot open buffer \/nonexistent\/buffer.duckdb/);
+});

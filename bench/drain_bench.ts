@@ -1,0 +1,367 @@
+/**
+ * Drain benchmark (part of `deno task bench`, or alone:
+ * `deno run -A bench/drain_bench.ts --drain-mib 64`): how fast an agent
+ * empties a large backlog once its link comes back, and how much memory it
+ * takes meanwhile.
+ *
+ * 1. Prefill: the bench writes the backlog straight into a fresh buffer file
+ *    with the agent's own buffer API (`AgentBuffer.append`, the same code path
+ *    the inputs use), rows from the seeded simulators, until the DuckDB file
+ *    (+ WAL) reaches `--drain-mib`. This is the fastest way to a 1 GiB backlog
+ *    (no need to run the simulators for minutes in real time), and the file is
+ *    exactly what an agent that was offline would hold. A pool of 50,000 rows
+ *    per kind is generated once and appended repeatedly (new seqs each time).
+ * 2. Mosquitto and the hub start; the agent starts on the prefilled file,
+ *    connected to Mosquitto through a TCP proxy that is cut (connections
+ *    reset), so it cannot ship. Its RSS over 2 s is the idle figure.
+ * 3. The proxy is restored; the clock runs until the hub holds every row.
+ *    The agent's RSS is sampled every 100 ms meanwhile (peak).
+ *
+ * Bytes counted: "buffer" = the DuckDB file (+ WAL) before the drain; "raw" =
+ * the rows' own size (fixed-width fields + text lengths, the buffer's
+ * `backlog_bytes`); "wire" = MQTT payloads the hub received
+ * (`tributary_hub_bytes_total`: envelope + compressed body).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { type Kind, KINDS, nowNs, type RowOf } from "@tributary/shared/records";
+import { AgentBuffer } from "../agent/buffer/mod.ts";
+import { createSensorSimulator } from "../agent/inputs/sim_sensors/generator.ts";
+import { createLogSimulator } from "../agent/inputs/sim_logs/generator.ts";
+import { createMarketSimulator } from "../agent/inputs/sim_market/generator.ts";
+import { startMosquitto } from "../tests/harness/mosquitto.ts";
+import { startDenoProcess } from "../tests/harness/process.ts";
+import { startTcpProxy } from "../tests/harness/tcp_proxy.ts";
+import { metricSum, waitForRows } from "./hub_figures.ts";
+import { machineSummary } from "./machine.ts";
+import { startRssSampler } from "./rss.ts";
+
+/** One agent setting to drain with; several are compared in the same run. */
+export interface DrainVariant {
+  name: string;
+  /** Extra TOML lines for the agent's `[shipper]` table. */
+  shipper?: string;
+  /** Deno flags of the agent process. @default ["-A"] */
+  denoFlags?: string[];
+  /** Extra environment of the agent process. */
+  env?: Record<string, string>;
+}
+
+/** Built-in variants, selectable with `--drain-variants`. */
+export const DRAIN_VARIANTS: Record<string, DrainVariant> = {
+  // The agent as `deno run -A agent/main.ts` starts it (tests, demo).
+  default: { name: "default" },
+  // The recommended deployment flag (docs/agent.md): V8 keeps a smaller heap.
+  "optimize-for-size": {
+    name: "optimize-for-size",
+    denoFlags: ["-A", "--v8-flags=--optimize-for-size"],
+  },
+  // The shipper's in-flight window: 1 batch per stream instead of 4.
+  "in-flight-1": { name: "in-flight-1", shipper: "in_flight = 1" },
+  // A hard V8 heap cap: bounds the heap but GC thrashes (2.5x slower, see docs/benchmarks.md).
+  "old-space-64": {
+    name: "old-space-64",
+    denoFlags: ["-A", "--v8-flags=--max-old-space-size=64"],
+  },
+};
+
+/** What one drain measured. */
+export interface DrainFigures {
+  variant: string;
+  rows: number;
+  bufferMiB: number;
+  rawMiB: number;
+  wireMiB: number;
+  seconds: number;
+  rowsPerSecond: number;
+  bufferMiBPerSecond: number;
+  rawMiBPerSecond: number;
+  wireMiBPerSecond: number;
+  idleRssMiB: number;
+  peakRssMiB: number;
+}
+
+/** A prefilled buffer file, copied for each run. */
+export interface Backlog {
+  path: string;
+  rowsPerKind: number;
+  bufferBytes: number;
+  rawBytes: number;
+  seconds: number;
+}
+
+const POOL_ROWS = 50_000;
+const MiB = 1024 * 1024;
+
+function pool(): { [K in Kind]: RowOf[K][] } {
+  const ts = nowNs();
+  const sensors = createSensorSimulator({
+    seed: 1,
+    sensors: 24,
+    site: "plant-1",
+    sensorsPerLine: 8,
+  });
+  const logs = createLogSimulator({ seed: 2, sources: 5, hosts: 3 });
+  const market = createMarketSimulator({ seed: 3, symbols: 5 });
+  // 1 µs apart, so the rows look like a real backlog (ascending receipt times).
+  const stamp = (i: number) => ({ ts: ts + BigInt(i) * 1000n, recv_ts: ts + BigInt(i) * 1000n });
+  const n = Array.from({ length: POOL_ROWS }, (_, i) => i);
+  return {
+    readings: n.map((i) => ({ ...sensors.next(), ...stamp(i) })),
+    logs: n.map((i) => ({ ...logs.next(), ...stamp(i) })),
+    trades: n.map((i) => ({ ...market.nextTrade(), ...stamp(i) })),
+    quotes: n.map((i) => ({ ...market.nextQuote(), ...stamp(i) })),
+  };
+}
+
+async function fileBytes(path: string): Promise<number> {
+  let total = 0;
+  for (const p of [path, `${path}.wal`]) {
+    total += await Deno.stat(p).then((s) => s.size, () => 0);
+  }
+  return total;
+}
+
+/** Writes a backlog of about `mib` MiB (DuckDB file + WAL) into `<dir>/buffer.duckdb`. */
+export async function prefillBacklog(dir: string, agent: string, mib: number): Promise<Backlog> {
+  const started = performance.now();
+  const path = join(dir, "buffer.duckdb");
+  const rows = pool();
+  const buffer = await AgentBuffer.open({ path, agent });
+  let rowsPerKind = 0;
+  let rawBytes = 0;
+  try {
+    while (await fileBytes(path) < mib * MiB) {
+      for (const kind of KINDS) await buffer.append(kind, rows[kind]);
+      rowsPerKind += POOL_ROWS;
+    }
+    const stats = await buffer.stats();
+    rawBytes = KINDS.reduce((n, k) => n + stats[k].backlog_bytes, 0);
+  } finally {
+    await buffer.close();
+  }
+  return {
+    path,
+    rowsPerKind,
+    bufferBytes: await fileBytes(path),
+    rawBytes,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+async function wireBytes(hubUrl: string): Promise<number> {
+  const page = await (await fetch(`${hubUrl}/metrics`, { signal: AbortSignal.timeout(10_000) }))
+    .text();
+  return metricSum(page, "tributary_hub_bytes_total");
+}
+
+/** Drains a copy of `backlog` with `variant`; see the module documentation. */
+export async function runDrain(
+  backlog: Backlog,
+  variant: DrainVariant,
+  workDir: string,
+  idleMs = 2000,
+): Promise<DrainFigures> {
+  const hubDir = join(workDir, "hub");
+  const agentDir = join(workDir, "agent");
+  await Deno.mkdir(hubDir, { recursive: true });
+  await Deno.mkdir(agentDir, { recursive: true });
+  await Deno.copyFile(backlog.path, join(agentDir, "buffer.duckdb"));
+  const broker = await startMosquitto();
+  const proxy = await startTcpProxy({ targetPort: broker.port });
+  let hub: Awaited<ReturnType<typeof startDenoProcess>> | undefined;
+  let agent: Awaited<ReturnType<typeof startDenoProcess>> | undefined;
+  try {
+    const hubConfig = join(workDir, "hub.toml");
+    await Deno.writeTextFile(
+      hubConfig,
+      `[hub]\ndata_dir = ${JSON.stringify(hubDir)}\nlog_level = "warn"\n` +
+        `[http]\nlisten = "127.0.0.1:0"\n[mqtt]\nurl = ${JSON.stringify(broker.url)}\n`,
+    );
+    hub = await startDenoProcess({
+      name: "hub",
+      script: "hub/main.ts",
+      args: ["run", "--config", hubConfig],
+    });
+    const hubUrl = String(hub.ready.http);
+    proxy.cut("reset");
+    const agentConfig = join(workDir, "agent.toml");
+    await Deno.writeTextFile(
+      agentConfig,
+      `[agent]\nid = "bench-drain"\ndata_dir = ${JSON.stringify(agentDir)}\n` +
+        `log_level = "warn"\n[http]\nlisten = "127.0.0.1:0"\n` +
+        `[shipper]\n${variant.shipper ?? ""}\n` +
+        `[transport]\ntype = "mqtt"\n[transport.mqtt]\n` +
+        `url = "mqtt://127.0.0.1:${proxy.port}"\nreconnect_initial_ms = 100\n` +
+        `reconnect_max_ms = 200\n`,
+    );
+    agent = await startDenoProcess({
+      name: "agent",
+      script: "agent/main.ts",
+      args: ["run", "--config", agentConfig],
+      denoFlags: variant.denoFlags,
+      env: variant.env,
+      readyTimeoutMs: 120_000,
+    });
+    // Let start-up settle, then take the idle figure while the link is down.
+    await new Promise((r) => setTimeout(r, 1000));
+    const idleSampler = startRssSampler(agent.pid);
+    await new Promise((r) => setTimeout(r, idleMs));
+    const idle = idleSampler.stop();
+    const sampler = startRssSampler(agent.pid);
+    const started = performance.now();
+    proxy.restore();
+    await waitForRows(hubUrl, backlog.rowsPerKind, 3_600_000);
+    const seconds = (performance.now() - started) / 1000;
+    const rss = sampler.stop();
+    const wire = await wireBytes(hubUrl);
+    const rows = backlog.rowsPerKind * KINDS.length;
+    return {
+      variant: variant.name,
+      rows,
+      bufferMiB: backlog.bufferBytes / MiB,
+      rawMiB: backlog.rawBytes / MiB,
+      wireMiB: wire / MiB,
+      seconds,
+      rowsPerSecond: rows / seconds,
+      bufferMiBPerSecond: backlog.bufferBytes / MiB / seconds,
+      rawMiBPerSecond: backlog.rawBytes / MiB / seconds,
+      wireMiBPerSecond: wire / MiB / seconds,
+      idleRssMiB: idle.medianMiB,
+      peakRssMiB: rss.peakMiB,
+    };
+  } finally {
+    await agent?.stop("SIGTERM", 20_000);
+    await hub?.stop("SIGTERM", 20_000);
+    await proxy.stop();
+    await broker.stop();
+  }
+}
+
+function describe(f: DrainFigures): string {
+  return `${f.variant}: ${f.rows} rows in ${f.seconds.toFixed(1)} s = ` +
+    `${Math.round(f.rowsPerSecond)} rows/s; buffer ${f.bufferMiBPerSecond.toFixed(2)} MiB/s, ` +
+    `raw ${f.rawMiBPerSecond.toFixed(2)} MiB/s, wire ${f.wireMiBPerSecond.toFixed(2)} MiB/s; ` +
+    `agent RSS idle ${f.idleRssMiB.toFixed(1)} MiB, peak ${f.peakRssMiB.toFixed(1)} MiB ` +
+    `(+${(f.peakRssMiB - f.idleRssMiB).toFixed(1)})`;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Options of {@linkcode drainSection}. */
+export interface DrainSectionOptions {
+  mib: number;
+  runs: number;
+  variants: DrainVariant[];
+}
+
+/**
+ * Prefills one backlog, drains a copy of it `runs` times per variant
+ * (interleaved), prints each run and the medians; returns every run's figures.
+ */
+export async function drainSection(options: DrainSectionOptions): Promise<DrainFigures[]> {
+  const root = await Deno.makeTempDir({ prefix: "tributary-drain-" });
+  try {
+    console.log(`\n# Drain of a ${options.mib} MiB backlog (agent → Mosquitto → hub)`);
+    const backlog = await prefillBacklog(root, "bench-drain", options.mib);
+    console.log(
+      `backlog: ${backlog.rowsPerKind} rows per kind (x4), DuckDB file ` +
+        `${(backlog.bufferBytes / MiB).toFixed(1)} MiB, raw rows ` +
+        `${(backlog.rawBytes / MiB).toFixed(1)} MiB; prefilled in ${backlog.seconds.toFixed(0)} s`,
+    );
+    const all: DrainFigures[] = [];
+    for (let run = 1; run <= options.runs; run++) {
+      for (const variant of options.variants) {
+        const workDir = join(root, `run-${run}-${variant.name}`);
+        try {
+          const figures = await runDrain(backlog, variant, workDir);
+          all.push(figures);
+          console.log(`run ${run} ${describe(figures)}`);
+        } finally {
+          await Deno.remove(workDir, { recursive: true });
+        }
+      }
+    }
+    if (options.runs > 1) {
+      console.log(`medians over ${options.runs} runs:`);
+      for (const variant of options.variants) {
+        const mine = all.filter((f) => f.variant === variant.name);
+        const pick = (key: keyof DrainFigures) => median(mine.map((f) => f[key] as number));
+        console.log(`  ${
+          describe({
+            variant: variant.name,
+            rows: mine[0]!.rows,
+            bufferMiB: pick("bufferMiB"),
+            rawMiB: pick("rawMiB"),
+            wireMiB: pick("wireMiB"),
+            seconds: pick("seconds"),
+            rowsPerSecond: pick("rowsPerSecond"),
+            bufferMiBPerSecond: pick("bufferMiBPerSecond"),
+            rawMiBPerSecond: pick("rawMiBPerSecond"),
+            wireMiBPerSecond: pick("wireMiBPerSecond"),
+            idleRssMiB: pick("idleRssMiB"),
+            peakRssMiB: pick("peakRssMiB"),
+          })
+        }`);
+      }
+    }
+    return all;
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+/** Parses `--drain-variants`. */
+export function parseVariants(list: string): DrainVariant[] {
+  return list.split(",").map((v) => v.trim()).filter(Boolean).map((name) => {
+    const variant = DRAIN_VARIANTS[name];
+    if (variant === undefined) {
+      throw new Error(
+        `--drain-variants: got ${JSON.stringify(name)}, expected one of ${
+          Object.keys(DRAIN_VARIANTS).join(", ")
+        }`,
+      );
+    }
+    return variant;
+  });
+}
+
+/** Parses `--drain-mib` (0 skips the drain section). */
+export function parseDrainMiB(value: string): number {
+  const mib = Number(value);
+  if (!Number.isFinite(mib) || mib < 0) {
+    throw new Error(`--drain-mib: got ${value}, expected a number >= 0 (0 skips the drain)`);
+  }
+  return mib;
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args,
+    options: {
+      "drain-mib": { type: "string", default: "1024" },
+      "drain-runs": { type: "string", default: "1" },
+      "drain-variants": { type: "string", default: "default,optimize-for-size" },
+      json: { type: "string" },
+    },
+  });
+  try {
+    console.log(await machineSummary());
+    const figures = await drainSection({
+      mib: parseDrainMiB(values["drain-mib"]),
+      runs: Math.max(1, Number(values["drain-runs"]) || 1),
+      variants: parseVariants(values["drain-variants"]),
+    });
+    if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(figures, null, 2));
+    Deno.exit(0);
+  } catch (error) {
+    console.error(`drain bench failed: ${error instanceof Error ? error.stack : error}`);
+    Deno.exit(1);
+  }
+}
