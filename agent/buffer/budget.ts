@@ -125,6 +125,7 @@ export interface RowsBytes {
 export class DropTally {
   readonly drops = new Map<Kind, Map<string, number>>();
   readonly bytes = new Map<Kind, number>();
+  readonly rows = new Map<Kind, number>();
 
   /** Counts `rows` of `kind` dropped for `reason`. */
   drop(kind: Kind, reason: string, rows: number): void {
@@ -137,6 +138,11 @@ export class DropTally {
   /** Adds `delta` bytes (negative when rows leave) to `kind`. */
   addBytes(kind: Kind, delta: number): void {
     if (delta !== 0) this.bytes.set(kind, (this.bytes.get(kind) ?? 0) + delta);
+  }
+
+  /** Adds `delta` rows (negative when rows leave) to `kind`'s backlog count. */
+  addRows(kind: Kind, delta: number): void {
+    if (delta !== 0) this.rows.set(kind, (this.rows.get(kind) ?? 0) + delta);
   }
 
   /** Writes the drop counts into `stream_drops` (inside the caller's transaction). */

@@ -76,6 +76,14 @@ export interface BufferOptions {
    * @default unlimited: nothing is ever dropped
    */
   budget?: Partial<BufferBudget>;
+  /**
+   * Run `CHECKPOINT` after this many rows were retired since the last one:
+   * DuckDB keeps the version info of deleted rows in memory until a
+   * checkpoint, and deletes alone rarely fill the WAL enough to trigger one.
+   * 0 never checkpoints explicitly.
+   * @default 1000000
+   */
+  checkpointEveryRows?: number;
 }
 
 /** An inclusive range of sequence numbers. */
@@ -165,10 +173,16 @@ export class AgentBuffer {
   readonly #budget: BufferBudget;
   /** Approximate bytes buffered per stream (see budget.ts); updated after each COMMIT. */
   readonly #bytes: Map<Kind, number>;
+  /** Rows buffered per stream; kept like `#bytes`, so `stats()` need not count them. */
+  readonly #rows: Map<Kind, number>;
+  /** Per stream, a seq below every buffered row (rows only leave; new ones get higher seqs). */
+  readonly #oldestBelow = new Map<Kind, bigint>();
   /** Highest seq per stream read for a batch (or pending): rows up to it are never dropped. */
   readonly #claimed: Map<Kind, bigint>;
   readonly #spaceWaiters = new Set<() => void>();
   #expireTimer: ReturnType<typeof setInterval> | undefined;
+  #checkpointEveryRows = 1_000_000;
+  #retiredSinceCheckpoint = 0;
 
   private constructor(
     instance: DuckDBInstance,
@@ -176,7 +190,12 @@ export class AgentBuffer {
     reader: DuckDBConnection,
     agent: string,
     nextSeq: Map<Kind, bigint>,
-    budgetState: { budget: BufferBudget; bytes: Map<Kind, number>; claimed: Map<Kind, bigint> },
+    budgetState: {
+      budget: BufferBudget;
+      bytes: Map<Kind, number>;
+      rows: Map<Kind, number>;
+      claimed: Map<Kind, bigint>;
+    },
   ) {
     this.#instance = instance;
     this.#writer = writer;
@@ -185,6 +204,7 @@ export class AgentBuffer {
     this.#nextSeq = nextSeq;
     this.#budget = budgetState.budget;
     this.#bytes = budgetState.bytes;
+    this.#rows = budgetState.rows;
     this.#claimed = budgetState.claimed;
     if (writer !== undefined && this.#budget.maxAgeS > 0) {
       this.#expireTimer = setInterval(() => {
@@ -241,7 +261,12 @@ export class AgentBuffer {
       }
       const budget = { ...UNLIMITED_BUDGET, ...options.budget };
       const bytes = new Map<Kind, number>();
-      for (const kind of KINDS) bytes.set(kind, (await measureRows(reader, kind, "true")).bytes);
+      const rowCounts = new Map<Kind, number>();
+      for (const kind of KINDS) {
+        const measured = await measureRows(reader, kind, "true");
+        bytes.set(kind, measured.bytes);
+        rowCounts.set(kind, measured.rows);
+      }
       const claimed = new Map<Kind, bigint>();
       const pending = (await reader.runAndReadAll(
         "SELECT stream, max(last_seq) FROM pending_batches GROUP BY stream",
@@ -251,11 +276,14 @@ export class AgentBuffer {
           claimed.set(stream as Kind, last);
         }
       }
-      return new AgentBuffer(instance, writer, reader, options.agent, nextSeq, {
+      const buffer = new AgentBuffer(instance, writer, reader, options.agent, nextSeq, {
         budget,
         bytes,
+        rows: rowCounts,
         claimed,
       });
+      buffer.#checkpointEveryRows = options.checkpointEveryRows ?? 1_000_000;
+      return buffer;
     } catch (cause) {
       for (const c of connections) c.closeSync();
       instance.closeSync();
@@ -365,6 +393,7 @@ export class AgentBuffer {
     const tally = new DropTally();
     const added = (await measureRows(conn, kind, `seq BETWEEN ${firstSeq} AND ${lastSeq}`)).bytes;
     tally.addBytes(kind, added);
+    tally.addRows(kind, Number(lastSeq - firstSeq + 1n));
     const budget = this.#budget;
     const used = this.#usedBytes();
     const over = used + added - budget.maxBytes;
@@ -398,6 +427,7 @@ export class AgentBuffer {
         `DELETE FROM ${bufferTable(kind)} WHERE seq BETWEEN ${firstSeq} AND ${lastSeq}`,
       );
       tally.addBytes(kind, -added);
+      tally.addRows(kind, -Number(lastSeq - firstSeq + 1n));
       tally.drop(kind, DROP_REASONS.budgetFull, Number(lastSeq - firstSeq + 1n));
       return { tally, release, refused: DROP_REASONS.budgetFull };
     } catch (error) {
@@ -427,6 +457,7 @@ export class AgentBuffer {
           newestFirst,
         });
         tally.addBytes(k, -freed.bytes);
+        tally.addRows(k, -freed.rows);
         tally.drop(k, DROP_REASONS.budgetEvicted, freed.rows);
         left -= freed.bytes;
       }
@@ -454,6 +485,7 @@ export class AgentBuffer {
             if (gone.rows === 0) continue;
             out[kind] = gone.rows;
             tally.addBytes(kind, -gone.bytes);
+            tally.addRows(kind, -gone.rows);
             tally.drop(kind, DROP_REASONS.maxAge, gone.rows);
           }
           await tally.save(conn);
@@ -499,6 +531,9 @@ export class AgentBuffer {
       this.#bytes.set(kind, (this.#bytes.get(kind) ?? 0) + delta);
       if (delta < 0) freed = true;
     }
+    for (const [kind, delta] of tally.rows) {
+      this.#rows.set(kind, Math.max(0, (this.#rows.get(kind) ?? 0) + delta));
+    }
     if (freed) { for (const wake of [...this.#spaceWaiters]) wake(); }
   }
 
@@ -538,11 +573,14 @@ export class AgentBuffer {
     }
     return await this.#read(async (conn) => {
       const specs = bodyColumns(kind);
-      const collectors = specs.map(createCollector);
       const lastAssigned = (this.#nextSeq.get(kind) ?? 1n) - 1n;
       const limit = options.throughSeq !== undefined && options.throughSeq < lastAssigned
         ? options.throughSeq
         : lastAssigned;
+      // At most one row per seq in (afterSeq, limit]: columns are allocated once at that size.
+      const span = limit > afterSeq ? limit - afterSeq : 0n;
+      const capacity = span < BigInt(maxRows) ? Number(span) : maxRows;
+      const collectors = specs.map((spec) => createCollector(spec, capacity));
       const select = specs.map((c) => quoteIdent(c.name)).join(", ");
       let from = afterSeq;
       let wanted = maxRows;
@@ -656,6 +694,7 @@ export class AgentBuffer {
         tally.addBytes(kind, -(await measureRows(conn, kind, range)).bytes);
         const deleted = await conn.run(`DELETE FROM ${bufferTable(kind)} WHERE ${range}`);
         count = deleted.rowsChanged;
+        tally.addRows(kind, -count);
         if (options.acknowledged ?? true) {
           await conn.run(
             `UPDATE streams SET acked_rows = acked_rows + ${count} WHERE stream = '${kind}'`,
@@ -673,6 +712,16 @@ export class AgentBuffer {
         throw error;
       }
       this.#applyTally(tally);
+      this.#retiredSinceCheckpoint += count;
+      const every = this.#checkpointEveryRows;
+      if (every > 0 && this.#retiredSinceCheckpoint >= every) {
+        try {
+          await conn.run("CHECKPOINT");
+          this.#retiredSinceCheckpoint = 0;
+        } catch {
+          // E.g. another transaction is active: the next retire tries again.
+        }
+      }
       return count;
     });
   }
@@ -687,25 +736,26 @@ export class AgentBuffer {
     return (this.#nextSeq.get(kind) ?? 1n) - 1n;
   }
 
-  /** Per-stream backlog figures. Counts the backlog's rows, so call it at scrape rate, not per row. */
+  /**
+   * Per-stream backlog figures. Cheap enough for every heartbeat and scrape:
+   * row and byte counts are kept in memory, and the oldest row is found by seq
+   * from below the last one seen, so DuckDB skips the row groups before it.
+   */
   stats(): Promise<Record<Kind, StreamStats>> {
     return this.#read(async (conn) => {
       const now = nowNs();
-      const backlog = KINDS.map((k) =>
-        `SELECT '${k}' AS stream, count(*)::BIGINT, min(recv_ts) FROM ${bufferTable(k)}`
-      ).join(" UNION ALL ");
-      const rows = (await conn.runAndReadAll(backlog)).getRows();
       const streams = (await conn.runAndReadAll("SELECT stream, next_seq, acked_rows FROM streams"))
         .getRows();
       const dropped = await readDrops(conn);
       const out = {} as Record<Kind, StreamStats>;
       for (const kind of KINDS) {
-        const [, count, oldest] = rows.find((r) => r[0] === kind) ?? [];
         const [, next, acked] = streams.find((r) => r[0] === kind) ?? [];
+        const count = this.#rows.get(kind) ?? 0;
+        const oldest = count > 0 ? await this.#oldestRecvTs(conn, kind) : undefined;
         out[kind] = {
-          backlog_rows: Number(count ?? 0n),
+          backlog_rows: count,
           backlog_bytes: this.#bytes.get(kind) ?? 0,
-          oldest_unsent_age_s: typeof oldest === "bigint" && oldest < now
+          oldest_unsent_age_s: oldest !== undefined && oldest < now
             ? Number(now - oldest) / 1e9
             : 0,
           next_seq: Number(next ?? 1n),
@@ -715,6 +765,18 @@ export class AgentBuffer {
       }
       return out;
     });
+  }
+
+  /** recv_ts of the buffered row of `kind` with the lowest seq, or `undefined` when none. */
+  async #oldestRecvTs(conn: DuckDBConnection, kind: Kind): Promise<bigint | undefined> {
+    const below = this.#oldestBelow.get(kind) ?? 0n;
+    const [row] = (await conn.runAndReadAll(
+      `SELECT seq, recv_ts FROM ${bufferTable(kind)} WHERE seq > ${below} ORDER BY seq LIMIT 1`,
+    )).getRows();
+    const [seq, recvTs] = row ?? [];
+    if (typeof seq !== "bigint" || typeof recvTs !== "bigint") return undefined;
+    this.#oldestBelow.set(kind, seq - 1n);
+    return recvTs;
   }
 
   /**
@@ -821,42 +883,61 @@ function buildChunk<K extends Kind>(
   return chunk;
 }
 
-/** Accumulates one column over several result chunks, then builds its typed array. */
+/** Accumulates one column over several result chunks, then hands over its typed array. */
 interface Collector {
   push(vector: DuckDBVector, count: number): void;
   finish(): ColumnValues;
 }
 
-function createCollector(spec: ColumnSpec): Collector {
+type NumericArray = BigInt64Array | Int32Array | Float64Array;
+
+/**
+ * The native data of a numeric vector, when it exposes it: the node-api's
+ * numeric vectors (BIGINT, INTEGER, DOUBLE) keep a typed-array view of the
+ * chunk's memory in `items`. Copying from it avoids boxing every cell (a
+ * BigInt per timestamp) through `getItem`. Buffer columns are never NULL.
+ */
+function nativeItems<T extends NumericArray>(
+  vector: DuckDBVector,
+  // deno-lint-ignore no-explicit-any
+  type: new (...args: any[]) => T,
+  count: number,
+): T | undefined {
+  const items = (vector as unknown as { items?: unknown }).items;
+  return items instanceof type && items.length >= count ? items : undefined;
+}
+
+/** A collector writing straight into one preallocated array of `capacity` rows. */
+function numericCollector<T extends NumericArray>(
+  // deno-lint-ignore no-explicit-any
+  type: new (...args: any[]) => T,
+  capacity: number,
+): Collector {
+  const out = new type(capacity);
+  let size = 0;
+  return {
+    push: (v, n) => {
+      const items = nativeItems(v, type, n);
+      if (items !== undefined) {
+        out.set(items.subarray(0, n) as never, size);
+      } else {
+        for (let i = 0; i < n; i++) out[size + i] = v.getItem(i) as never;
+      }
+      size += n;
+    },
+    finish: () => size === capacity ? out : out.slice(0, size) as T,
+  };
+}
+
+function createCollector(spec: ColumnSpec, capacity: number): Collector {
   switch (spec.type) {
     case "ts_ns":
-    case "i64": {
-      const values: bigint[] = [];
-      return {
-        push: (v, n) => {
-          for (let i = 0; i < n; i++) values.push(v.getItem(i) as bigint);
-        },
-        finish: () => BigInt64Array.from(values),
-      };
-    }
-    case "i32": {
-      const values: number[] = [];
-      return {
-        push: (v, n) => {
-          for (let i = 0; i < n; i++) values.push(v.getItem(i) as number);
-        },
-        finish: () => Int32Array.from(values),
-      };
-    }
-    case "f64": {
-      const values: number[] = [];
-      return {
-        push: (v, n) => {
-          for (let i = 0; i < n; i++) values.push(v.getItem(i) as number);
-        },
-        finish: () => Float64Array.from(values),
-      };
-    }
+    case "i64":
+      return numericCollector(BigInt64Array, capacity);
+    case "i32":
+      return numericCollector(Int32Array, capacity);
+    case "f64":
+      return numericCollector(Float64Array, capacity);
     case "utf8":
     case "json": {
       const values: string[] = [];
@@ -875,11 +956,17 @@ function createCollector(spec: ColumnSpec): Collector {
             throw new TypeError(`column ${spec.name}: expected a LIST vector`);
           }
           const child = v.childVector;
+          const native = nativeItems(child, Int32Array, 0);
           for (let i = 0; i < n; i++) {
             const offset = v.getEntryOffset(i);
-            const items = new Int32Array(v.getEntryLength(i));
-            for (let j = 0; j < items.length; j++) items[j] = child.getItem(offset + j) as number;
-            values.push(items);
+            const length = v.getEntryLength(i);
+            if (native !== undefined && offset + length <= native.length) {
+              values.push(native.slice(offset, offset + length));
+            } else {
+              const items = new Int32Array(length);
+              for (let j = 0; j < length; j++) items[j] = child.getItem(offset + j) as number;
+              values.push(items);
+            }
           }
         },
         finish: () => values,

@@ -244,3 +244,38 @@ Deno.test("DuckDB appender rows take part in BEGIN/ROLLBACK (the fact append rel
     instance.closeSync();
   }
 });
+
+Deno.test("AgentBuffer.stats follows the oldest row as rows are retired, checkpointing on the way", async () => {
+  const dir = await Deno.makeTempDir();
+  const buffer = await AgentBuffer.open({
+    path: `${dir}/buffer.duckdb`,
+    agent: "edge-1",
+    checkpointEveryRows: 3,
+  });
+  try {
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const rows = readings(0, 6).map((r, i) => ({
+      ...r,
+      recv_ts: now - BigInt(60 - i) * 1_000_000_000n,
+    }));
+    await buffer.append("readings", rows);
+    const age = async () => (await buffer.stats()).readings.oldest_unsent_age_s;
+    assert(await age() >= 60);
+    assertEquals(await buffer.retire("readings", 2n, 3n), 2);
+    assert(await age() >= 60, "row 1 is still the oldest");
+    assertEquals(await buffer.retire("readings", 1n, 1n), 1);
+    const left = await age();
+    assert(left >= 56 && left < 60, `oldest is row 4: ${left}`);
+    assertEquals((await buffer.stats()).readings.backlog_rows, 3);
+    await buffer.append("readings", [{ ...readings(6, 1)[0]!, recv_ts: now - 10_000_000_000n }]);
+    assertEquals(await buffer.retire("readings", 4n, 6n), 3);
+    const stats = await buffer.stats();
+    assertEquals(stats.readings.backlog_rows, 1);
+    assertEquals(stats.readings.acked_rows, 6);
+    assert(stats.readings.oldest_unsent_age_s >= 10 && stats.readings.oldest_unsent_age_s < 56);
+    assertEquals((await buffer.readBatch("readings", 0n, 10))?.firstSeq, 7n);
+  } finally {
+    await buffer.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
