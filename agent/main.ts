@@ -148,15 +148,15 @@ export async function main(args: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** Resolves on the first SIGINT or SIGTERM, then removes its listeners. */
+/**
+ * Resolves on the first SIGINT or SIGTERM. The listeners stay until the
+ * process exits: Ctrl-C under `deno task` reaches the agent twice (the
+ * group's SIGINT and the parent's forwarded one), and without a listener the
+ * second would kill it mid-drain (exit 130).
+ */
 function waitForSignal(): Promise<void> {
   return new Promise((resolve) => {
-    const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-    const handler = () => {
-      for (const s of signals) Deno.removeSignalListener(s, handler);
-      resolve();
-    };
-    for (const s of signals) Deno.addSignalListener(s, handler);
+    for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, () => resolve());
   });
 }
 

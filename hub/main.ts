@@ -114,8 +114,11 @@ async function run(configPath: string | undefined): Promise<number> {
 
   await stopped.promise;
   log.info("signal received; stopping");
-  for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+  // Keep the listeners until the hub has stopped: Ctrl-C under `deno task`
+  // reaches us twice (the group's SIGINT and the parent's forwarded one), and
+  // without a listener the second would kill the hub mid-drain (exit 130).
   await hub.stop();
+  for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   globalThis.removeEventListener("unhandledrejection", onRejection);
   return 0;
 }
