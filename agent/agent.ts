@@ -178,6 +178,7 @@ export async function startAgent(
         id: spec.id,
         log: log.child({ input: spec.id, index: i }),
         readCheckpoint: (name) => buffer.readCheckpoint(spec.id, name),
+        rejected: (reason, count = 1) => metrics.inputRejected(spec.id, spec.type, reason, count),
         async write<K extends Kind>(
           kind: K,
           rows: readonly RowOf[K][],
@@ -199,6 +200,7 @@ export async function startAgent(
           // retry them); they are counted in rows_dropped_total, not here.
           if (refused !== undefined) return;
           metrics.rowsBuffered(kind, rows.length);
+          metrics.inputRows(spec.id, spec.type, rows.length);
           shipper.wake(kind);
         },
       };

@@ -27,6 +27,10 @@ export interface AgentMetrics {
   rowsBuffered(kind: Kind, rows: number): void;
   /** Counts a failed input write, by reason (e.g. `invalid_row`, `buffer_write`). */
   writeFailed(kind: Kind, reason: string): void;
+  /** Counts rows input `input` (of `type`) committed to the buffer. */
+  inputRows(input: string, type: string, rows: number): void;
+  /** Counts records input `input` refused from its source, by reason. */
+  inputRejected(input: string, type: string, reason: string, count: number): void;
 }
 
 /**
@@ -47,6 +51,18 @@ export function createAgentMetrics(sources: MetricsSources): AgentMetrics {
     name: "tributary_agent_rows_buffered_total",
     help: "Rows committed to the buffer by inputs.",
     labelNames: stream,
+    registers: [registry],
+  });
+  const inputRows = new Counter({
+    name: "tributary_agent_input_rows_total",
+    help: "Rows each input committed to the buffer.",
+    labelNames: ["input", "type"] as const,
+    registers: [registry],
+  });
+  const inputRejected = new Counter({
+    name: "tributary_agent_input_rejected_total",
+    help: "Records each input refused from its source (malformed, out of range, ...), by reason.",
+    labelNames: ["input", "type", "reason"] as const,
     registers: [registry],
   });
   const writeFailures = new Counter({
@@ -207,6 +223,9 @@ export function createAgentMetrics(sources: MetricsSources): AgentMetrics {
     registry,
     rowsBuffered: (kind, rows) => buffered.inc({ stream: kind }, rows),
     writeFailed: (kind, reason) => writeFailures.inc({ stream: kind, reason }),
+    inputRows: (input, type, rows) => inputRows.inc({ input, type }, rows),
+    inputRejected: (input, type, reason, count) =>
+      inputRejected.inc({ input, type, reason }, count),
   };
 }
 

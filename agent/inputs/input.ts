@@ -37,6 +37,14 @@ export interface InputContext {
    * Rejects with `RetryableError` when the buffer cannot be read.
    */
   readCheckpoint(name: string): Promise<string | undefined>;
+  /**
+   * Counts `count` records this input refused from its source (malformed line,
+   * out-of-range value, ...) under a short machine-readable `reason` such as
+   * `bad_line` or `too_large`: `tributary_agent_input_rejected_total{input,type,reason}`.
+   * Rows written through `write` are counted by the agent itself
+   * (`tributary_agent_input_rows_total{input,type}`).
+   */
+  rejected(reason: string, count?: number): void;
 }
 
 /** A source position an input commits with its rows. */

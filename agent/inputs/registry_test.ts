@@ -15,6 +15,7 @@ Deno.test("configureInput validates through the factory and creates a stoppable 
     agent: "a",
     id: "test#0",
     readCheckpoint: () => Promise.resolve(undefined),
+    rejected: () => {},
     log: createLogger({ sink: () => {} }),
     write: () => Promise.resolve(),
   });

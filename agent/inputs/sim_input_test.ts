@@ -21,6 +21,7 @@ function memoryContext(saved: Map<string, string>, rows: Record<string, unknown[
       return Promise.resolve();
     },
     readCheckpoint: (name) => Promise.resolve(saved.get(name)),
+    rejected: () => {},
   };
 }
 

@@ -24,6 +24,7 @@ Deno.test("simLogs input writes limit lines that the generator reproduces", asyn
       agent: "edge-1",
       id: "test#0",
       readCheckpoint: () => Promise.resolve(undefined),
+      rejected: () => {},
       log: createLogger({ sink: () => {} }),
       write: <K extends Kind>(kind: K, rows: readonly unknown[]) => {
         assertEquals(kind, "logs");

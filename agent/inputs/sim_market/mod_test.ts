@@ -25,6 +25,7 @@ Deno.test("simMarket input writes limit trades and limit quotes the generator re
       agent: "edge-1",
       id: "test#0",
       readCheckpoint: () => Promise.resolve(undefined),
+      rejected: () => {},
       log: createLogger({ sink: () => {} }),
       write: <K extends Kind>(kind: K, rows: readonly unknown[]) => {
         if (kind === "trades") trades.push(...rows as Trade[]);

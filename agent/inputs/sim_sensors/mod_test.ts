@@ -30,6 +30,7 @@ Deno.test("simSensors input writes limit rows that the generator reproduces", as
     agent: "edge-1",
     id: "test#0",
     readCheckpoint: () => Promise.resolve(undefined),
+    rejected: () => {},
     log: createLogger({ sink: () => {} }),
     write: <K extends Kind>(kind: K, rows: readonly unknown[]) => {
       assertEquals(kind, "readings");
@@ -57,6 +58,7 @@ Deno.test("simSensors input stop is safe before start", async () => {
     agent: "a",
     id: "test#0",
     readCheckpoint: () => Promise.resolve(undefined),
+    rejected: () => {},
     log: createLogger({ sink: () => {} }),
     write: () => Promise.resolve(),
   });
