@@ -8,7 +8,9 @@
  * - schema: every table and column that the agent's schema statements create
  *   (compared with an in-memory database built from the same statements),
  *   with the same type and NOT NULL;
- * - `streams`: one row per stream, `next_seq` ≥ 1, `acked_rows` ≥ 0;
+ * - `streams`: one row per stream, `next_seq` ≥ 1, `acked_rows` ≥ 0, and the
+ *   stored backlog totals (`backlog_rows`, `backlog_bytes`) equal to a count
+ *   of the buffered rows;
  * - buffered rows: seqs unique per stream, between 1 and `next_seq - 1`; no
  *   NULL in a NOT NULL column; JSON columns hold JSON objects;
  * - `pending_batches`: known stream, `first_seq ≤ last_seq < next_seq`, no
@@ -22,7 +24,12 @@
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { bodyColumns, KINDS } from "@tributary/shared/records";
 import { bufferPath } from "./agent.ts";
-import { bufferTable, quoteIdent, schemaStatements } from "./buffer/schema.ts";
+import {
+  approxRowBytesSql,
+  bufferTable,
+  quoteIdent,
+  schemaStatements,
+} from "./buffer/schema.ts";
 import type { AgentConfig } from "./config.ts";
 import { liveBaseUrl } from "./status.ts";
 
@@ -224,6 +231,18 @@ export async function verifyConnection(
           table,
           await scalar(`SELECT count(*) FROM ${table} WHERE seq < 1 OR seq >= ${nextSeq(kind)}`),
           "seq below 1 or not below streams.next_seq",
+        );
+        // NULL totals (a file from before they were stored) are measured at the next open.
+        add(
+          "backlog_totals_mismatch",
+          `streams.${kind}`,
+          await scalar(
+            `SELECT count(*) FROM streams, (SELECT count(*) AS n, ` +
+              `coalesce(sum(${approxRowBytesSql(kind)}), 0) AS b FROM ${table}) AS scan ` +
+              `WHERE stream = '${kind}' AND backlog_rows IS NOT NULL ` +
+              `AND (backlog_rows <> scan.n OR backlog_bytes <> scan.b)`,
+          ),
+          "streams.backlog_rows/backlog_bytes differ from the buffered rows",
         );
       }
       for (const column of bodyColumns(kind)) {

@@ -145,8 +145,18 @@ export class DropTally {
     if (delta !== 0) this.rows.set(kind, (this.rows.get(kind) ?? 0) + delta);
   }
 
-  /** Writes the drop counts into `stream_drops` (inside the caller's transaction). */
+  /**
+   * Writes the drop counts into `stream_drops` and the backlog row and byte
+   * changes into `streams` (inside the caller's transaction, so the stored
+   * totals always match the rows).
+   */
   async save(conn: DuckDBConnection): Promise<void> {
+    for (const kind of new Set([...this.rows.keys(), ...this.bytes.keys()])) {
+      await conn.run(
+        `UPDATE streams SET backlog_rows = backlog_rows + ${this.rows.get(kind) ?? 0}, ` +
+          `backlog_bytes = backlog_bytes + ${this.bytes.get(kind) ?? 0} WHERE stream = '${kind}'`,
+      );
+    }
     for (const [kind, byReason] of this.drops) {
       for (const [reason, rows] of byReason) {
         await conn.run(

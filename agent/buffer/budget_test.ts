@@ -9,6 +9,7 @@ import {
   evictionOrder,
   measureRows,
 } from "./budget.ts";
+import { approxRowBytesSql } from "./schema.ts";
 
 function logs(from: number, count: number, recvTs = 1_000n): LogLine[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -278,5 +279,66 @@ Deno.test("measureRows counts rows and bytes of a seq range", async () => {
   } finally {
     conn.closeSync();
     instance.closeSync();
+  }
+});
+
+Deno.test("AgentBuffer stored backlog totals match a scan after appends, evictions, expiry and retires", async () => {
+  const logBytes = await bytesOf("logs", logs(0, 50));
+  await withBudget(
+    { maxBytes: logBytes * 2, policy: "drop_oldest", maxAgeS: 60 },
+    async (buffer, reopen) => {
+      await buffer.append("logs", logs(0, 50, 1n));
+      await buffer.append("readings", readings(0, 40));
+      await buffer.append("trades", trades(0, 30));
+      await buffer.append("logs", logs(50, 80)); // evicts the oldest logs
+      await buffer.dropExpired(61_000_000_000n); // expires rows with recv_ts 1 and 1000
+      await buffer.append("readings", readings(40, 10, 100_000_000_000n));
+      await buffer.retire("trades", 1n, 10n);
+      await buffer.retire("trades", 11n, 12n, { acknowledged: false, dropReason: "too_large" });
+      const again = await reopen();
+      const stored = await again.query(
+        "SELECT stream, backlog_rows::INTEGER, backlog_bytes::INTEGER FROM streams ORDER BY stream",
+      );
+      const scanned = await again.query(
+        (["logs", "quotes", "readings", "trades"] as const).map((k) =>
+          `SELECT '${k}' AS stream, count(*)::INTEGER, ` +
+          `coalesce(sum(${approxRowBytesSql(k)}), 0)::INTEGER FROM buffer_${k}`
+        ).join(" UNION ALL ") + " ORDER BY stream",
+      );
+      assertEquals(stored.rows, scanned.rows);
+      assert((await again.stats()).logs.dropped.budget_evicted! > 0, "nothing was evicted");
+      assert((await again.stats()).logs.dropped.max_age! > 0, "nothing expired");
+    },
+  );
+});
+
+Deno.test("AgentBuffer measures once and stores the totals of a file from before they were stored", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/buffer.duckdb`;
+  try {
+    const first = await AgentBuffer.open({ path, agent: "edge-1" });
+    await first.append("logs", logs(0, 25));
+    const bytes = first.usedBytes();
+    await first.close();
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const instance = await DuckDBInstance.create(path);
+    const conn = await instance.connect();
+    await conn.run("UPDATE streams SET backlog_rows = NULL, backlog_bytes = NULL");
+    conn.closeSync();
+    instance.closeSync();
+
+    const reopened = await AgentBuffer.open({ path, agent: "edge-1" });
+    try {
+      assertEquals(reopened.usedBytes(), bytes);
+      assertEquals((await reopened.stats()).logs.backlog_rows, 25);
+      const stored = await reopened.query(
+        "SELECT backlog_rows::INTEGER, backlog_bytes::INTEGER FROM streams WHERE stream = 'logs'",
+      );
+      assertEquals(stored.rows, [[25, bytes]]);
+    } finally {
+      await reopened.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -45,6 +45,7 @@ import {
 import { bufferDuckDBType, bufferTable, quoteIdent, schemaStatements } from "./schema.ts";
 import { validateRows } from "./rows.ts";
 import { type InputCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoints.ts";
+import { insertQuarantined } from "./quarantine.ts";
 import { SerialQueue } from "./serial.ts";
 import {
   BudgetFullError,
@@ -84,6 +85,12 @@ export interface BufferOptions {
    * @default 1000000
    */
   checkpointEveryRows?: number;
+  /**
+   * Extra DuckDB settings of a writable buffer, e.g. `{ memory_limit: "64MB" }`
+   * (bench/buffer_memory_probe.ts compares them).
+   * @default none: DuckDB's defaults
+   */
+  duckdbSettings?: Record<string, string>;
 }
 
 /** An inclusive range of sequence numbers. */
@@ -233,6 +240,7 @@ export class AgentBuffer {
         // Operators run SQL here (`agent query`): no SELECT may read other files or URLs.
         readOnly ? { access_mode: "READ_ONLY", enable_external_access: "false" } : {
           enable_external_access: "false",
+          ...options.duckdbSettings,
         },
       );
     } catch (cause) {
@@ -260,13 +268,7 @@ export class AgentBuffer {
         }
       }
       const budget = { ...UNLIMITED_BUDGET, ...options.budget };
-      const bytes = new Map<Kind, number>();
-      const rowCounts = new Map<Kind, number>();
-      for (const kind of KINDS) {
-        const measured = await measureRows(reader, kind, "true");
-        bytes.set(kind, measured.bytes);
-        rowCounts.set(kind, measured.rows);
-      }
+      const { rows: rowCounts, bytes } = await readBacklogTotals(reader, writer);
       const claimed = new Map<Kind, bigint>();
       const pending = (await reader.runAndReadAll(
         "SELECT stream, max(last_seq) FROM pending_batches GROUP BY stream",
@@ -701,8 +703,8 @@ export class AgentBuffer {
           );
         } else if (options.dropReason !== undefined) {
           tally.drop(kind, options.dropReason, count);
-          await tally.save(conn);
         }
+        await tally.save(conn);
         await conn.run(
           `DELETE FROM pending_batches WHERE stream = '${kind}' AND first_seq >= ${firstSeq} AND last_seq <= ${lastSeq}`,
         );
@@ -729,6 +731,17 @@ export class AgentBuffer {
   /** The committed checkpoint position of (`input`, `name`), or `undefined` when none. */
   readCheckpoint(input: string, name: string): Promise<string | undefined> {
     return this.#read((conn) => loadCheckpoint(conn, input, name));
+  }
+
+  /**
+   * Keeps `rows` that input `input` refused aside in the `quarantine` table
+   * with `reason`; they are never shipped (see quarantine.ts).
+   */
+  quarantine(input: string, kind: Kind, rows: readonly unknown[], reason: string): Promise<void> {
+    return this.#write(
+      "buffer_write",
+      (conn) => insertQuarantined(conn, { input, stream: kind, reason, rows, at: nowNs() }),
+    );
   }
 
   /** The last sequence number assigned for `kind` (0 when none yet). */
@@ -974,3 +987,37 @@ function createCollector(spec: ColumnSpec, capacity: number): Collector {
     }
   }
 }
+
+/**
+ * The backlog row counts and bytes per stream, as stored in `streams`. A
+ * stream whose totals are NULL (a file from before they were stored) is
+ * measured once, and the totals written back when `writer` is given.
+ */
+async function readBacklogTotals(
+  reader: DuckDBConnection,
+  writer: DuckDBConnection | undefined,
+): Promise<{ rows: Map<Kind, number>; bytes: Map<Kind, number> }> {
+  const rows = new Map<Kind, number>();
+  const bytes = new Map<Kind, number>();
+  const stored = (await reader.runAndReadAll(
+    "SELECT stream, backlog_rows, backlog_bytes FROM streams",
+  )).getRows();
+  for (const [stream, storedRows, storedBytes] of stored) {
+    if (!KINDS.includes(stream as Kind)) continue;
+    const kind = stream as Kind;
+    if (typeof storedRows === "bigint" && typeof storedBytes === "bigint") {
+      rows.set(kind, Number(storedRows));
+      bytes.set(kind, Number(storedBytes));
+      continue;
+    }
+    const measured = await measureRows(reader, kind, "true");
+    rows.set(kind, measured.rows);
+    bytes.set(kind, measured.bytes);
+    await writer?.run(
+      `UPDATE streams SET backlog_rows = ${measured.rows}, backlog_bytes = ${measured.bytes} ` +
+        `WHERE stream = '${kind}'`,
+    );
+  }
+  return { rows, bytes };
+}
+

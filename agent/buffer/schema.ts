@@ -10,6 +10,7 @@
 import { BIGINT, DOUBLE, type DuckDBType, INTEGER, LIST, VARCHAR } from "@duckdb/node-api";
 import { bodyColumns, type ColumnType, type Kind, KINDS } from "@tributary/shared/records";
 import { CHECKPOINT_TABLE_SQL } from "./checkpoints.ts";
+import { QUARANTINE_TABLE_SQL } from "./quarantine.ts";
 
 /** Name of the buffer table of `kind`, e.g. `buffer_readings`. */
 export function bufferTable(kind: Kind): string {
@@ -69,12 +70,18 @@ export function createBufferTableSql(kind: Kind): string {
  * Every statement that brings a new or older buffer file up to date; all are
  * idempotent so they run at every open.
  *
- * - `streams`: the next sequence number to assign and the rows acknowledged so far.
+ * - `streams`: the next sequence number to assign, the rows acknowledged so
+ *   far, and the backlog's row count and approximate bytes. The backlog totals
+ *   change in the same transaction as the rows, so opening a large buffer
+ *   reads four numbers instead of measuring every row (which pulled the whole
+ *   file through DuckDB's cache: ~1 GiB RSS for a 1 GiB backlog). A file
+ *   from before they existed has NULL there, measured once at open.
  * - `pending_batches`: seq ranges handed to the transport and not yet
  *   acknowledged. After a failure or a restart they are resent with exactly the
  *   same bounds, so the hub's (agent, stream, first_seq, last_seq) dedup key
  *   recognises a batch it already committed.
  * - `input_checkpoints`: each input's source position (see checkpoints.ts).
+ * - `quarantine`: rows an input's processors refused, never shipped (see quarantine.ts).
  * - `stream_drops`: rows dropped by the buffer budget or the shipper, per
  *   stream and reason, so the counts survive a restart (see budget.ts).
  */
@@ -83,8 +90,14 @@ export function schemaStatements(): string[] {
     ...KINDS.map(createBufferTableSql),
     `CREATE TABLE IF NOT EXISTS streams (stream VARCHAR PRIMARY KEY, next_seq BIGINT NOT NULL, acked_rows BIGINT NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS pending_batches (stream VARCHAR NOT NULL, first_seq BIGINT NOT NULL, last_seq BIGINT NOT NULL)`,
-    ...KINDS.map((k) => `INSERT OR IGNORE INTO streams VALUES ('${k}', 1, 0)`),
+    `ALTER TABLE streams ADD COLUMN IF NOT EXISTS backlog_rows BIGINT`,
+    `ALTER TABLE streams ADD COLUMN IF NOT EXISTS backlog_bytes BIGINT`,
+    ...KINDS.map((k) =>
+      `INSERT OR IGNORE INTO streams (stream, next_seq, acked_rows, backlog_rows, backlog_bytes) ` +
+      `VALUES ('${k}', 1, 0, 0, 0)`
+    ),
     CHECKPOINT_TABLE_SQL,
+    QUARANTINE_TABLE_SQL,
     `CREATE TABLE IF NOT EXISTS stream_drops (stream VARCHAR NOT NULL, reason VARCHAR NOT NULL, ` +
     `rows BIGINT NOT NULL, PRIMARY KEY (stream, reason))`,
   ];

@@ -1,0 +1,143 @@
+/**
+ * Where the agent's memory goes while it drains a backlog, without network:
+ * the buffer's own loop (readBatch → encode → retire) on a prefilled buffer
+ * file, printing RSS, V8 heap and external memory as it goes. The drain bench
+ * (bench/drain_bench.ts) measures the whole agent; this isolates the buffer,
+ * so DuckDB settings, V8 flags and the parts of the loop can be compared.
+ *
+ * ```sh
+ * deno run -A bench/buffer_memory_probe.ts --mib 96 --mode full
+ * deno run -A --v8-flags=--max-semi-space-size=1 bench/buffer_memory_probe.ts \
+ *   --duckdb memory_limit=32MB --checkpoint-every 200000
+ * ```
+ *
+ * The backlog is prefilled once into `--cache` (default `.cache/memory_probe/`)
+ * and copied for each run, since a run empties it.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { KINDS } from "@tributary/shared/records";
+import { encodeBatch } from "@tributary/shared/wire";
+import { AgentBuffer } from "../agent/buffer/mod.ts";
+import { prefillBacklog } from "./drain_bench.ts";
+import { machineSummary } from "./machine.ts";
+
+const MODES = ["full", "read", "retire", "noencode"] as const;
+type Mode = typeof MODES[number];
+
+const HELP = `buffer_memory_probe: memory of the buffer's drain loop, no network.
+  --mib N               backlog size, MiB of DuckDB file (default 96)
+  --mode M              full (read+encode+retire), noencode (read+retire),
+                        read (read only), retire (retire only) (default full)
+  --duckdb K=V          a DuckDB setting of the buffer, repeatable (e.g. memory_limit=32MB)
+  --checkpoint-every N  CHECKPOINT after N retired rows (default 1000000)
+  --cache DIR           where the prefilled backlog is kept (default .cache/memory_probe)
+`;
+
+const MiB = 1024 * 1024;
+
+function memory(): string {
+  const m = Deno.memoryUsage();
+  const f = (n: number) => (n / MiB).toFixed(0);
+  return `rss ${f(m.rss)} MiB, V8 heap ${f(m.heapUsed)}/${f(m.heapTotal)} MiB, external ${
+    f(m.external)
+  } MiB`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      mib: { type: "string", default: "96" },
+      mode: { type: "string", default: "full" },
+      duckdb: { type: "string", multiple: true, default: [] },
+      "checkpoint-every": { type: "string", default: "1000000" },
+      cache: { type: "string", default: ".cache/memory_probe" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const mode = values.mode as Mode;
+  if (!MODES.includes(mode)) throw new Error(`--mode: got ${values.mode}, expected ${MODES}`);
+  const mib = Number(values.mib);
+  const settings = Object.fromEntries(values.duckdb.map((kv) => kv.split("=", 2)));
+
+  const master = join(values.cache, `${mib}mib`);
+  if (!await exists(join(master, "buffer.duckdb"))) {
+    await Deno.mkdir(master, { recursive: true });
+    const b = await prefillBacklog(master, "edge-1", mib);
+    console.log(`prefilled ${b.rowsPerKind} rows per kind in ${b.seconds.toFixed(0)} s`);
+  }
+  const dir = await Deno.makeTempDir({ prefix: "memory_probe_" });
+  try {
+    const path = join(dir, "buffer.duckdb");
+    await Deno.copyFile(join(master, "buffer.duckdb"), path);
+    console.log(machineSummary());
+    console.log(`mode ${mode}, duckdb ${JSON.stringify(settings)}, v8 ${Deno.args.join(" ")}`);
+    const buffer = await AgentBuffer.open({
+      path,
+      agent: "edge-1",
+      checkpointEveryRows: Number(values["checkpoint-every"]),
+      duckdbSettings: settings,
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const idle = Deno.memoryUsage().rss;
+      console.log(`idle: ${memory()}`);
+      let peak = idle;
+      let rows = 0;
+      const after = new Map(KINDS.map((k) => [k, 0n]));
+      const started = performance.now();
+      for (let more = true; more;) {
+        more = false;
+        for (const kind of KINDS) {
+          const from = after.get(kind)!;
+          if (mode === "retire") {
+            if (from >= buffer.lastAssignedSeq(kind)) continue;
+            await buffer.retire(kind, from + 1n, from + 5000n);
+            after.set(kind, from + 5000n);
+            rows += 5000;
+            more = true;
+            continue;
+          }
+          const batch = await buffer.readBatch(kind, from, 5000);
+          if (!batch) continue;
+          more = true;
+          if (mode === "full" || mode === "read") encodeBatch(batch, { codec: "zstd" });
+          if (mode !== "read") await buffer.retire(kind, batch.firstSeq, batch.lastSeq);
+          after.set(kind, batch.lastSeq);
+          rows += batch.rowCount;
+        }
+        peak = Math.max(peak, Deno.memoryUsage().rss);
+        if (rows % 500_000 < 20_000) console.log(`${rows} rows: ${memory()}`);
+      }
+      const seconds = (performance.now() - started) / 1000;
+      console.log(
+        `done: ${rows} rows in ${seconds.toFixed(1)} s = ${(rows / seconds).toFixed(0)} rows/s; ` +
+          `RSS idle ${(idle / MiB).toFixed(0)} MiB, peak ${(peak / MiB).toFixed(0)} MiB (+${
+            ((peak - idle) / MiB).toFixed(0)
+          })`,
+      );
+    } finally {
+      await buffer.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+if (import.meta.main) await main();
