@@ -20,6 +20,7 @@ import { machineSummary } from "./machine.ts";
 import { type HubFigures, readHubFigures, waitForRows } from "./hub_figures.ts";
 import { type RssSampler, startRssSampler } from "./rss.ts";
 import { drainSection, parseDrainMiB, parseVariants } from "./drain_bench.ts";
+import { kafkaSection } from "./kafka_bench.ts";
 
 const HELP = `deno task bench [-- OPTIONS]
 
@@ -38,7 +39,7 @@ Options:
   --drain-runs N  drain runs per variant (default 1)
   --drain-variants LIST  agent settings to drain with, comma-separated, interleaved
                   (default "default,optimize-for-size"; see DRAIN_VARIANTS in bench/drain_bench.ts)
-  --only WHAT     run only "e2e" or only "drain"
+  --only WHAT     run only "e2e", only "drain" or only "kafka" (MQTT vs Kafka, bench/kafka_bench.ts)
   -h, --help     this text
 
 Then the drain section (bench/drain_bench.ts): a backlog of --drain-mib MiB
@@ -179,8 +180,8 @@ async function main(): Promise<number> {
   }
   const drainVariants = parseVariants(values["drain-variants"]);
   const only = values.only;
-  if (only !== undefined && only !== "e2e" && only !== "drain") {
-    throw new Error(`--only: got ${JSON.stringify(only)}, expected "e2e" or "drain"`);
+  if (only !== undefined && only !== "e2e" && only !== "drain" && only !== "kafka") {
+    throw new Error(`--only: got ${JSON.stringify(only)}, expected "e2e", "drain" or "kafka"`);
   }
 
   const paced = Number(values["paced-rate"]);
@@ -205,6 +206,13 @@ async function main(): Promise<number> {
     const figures = await drainSection({ mib: drainMiB, runs: drainRuns, variants: drainVariants });
     if (values.json) {
       await Deno.writeTextFile(values.json, JSON.stringify({ drain: figures }, null, 2));
+    }
+    return 0;
+  }
+  if (only === "kafka") {
+    const figures = await kafkaSection({ rows, runs, pacedRate: paced });
+    if (values.json) {
+      await Deno.writeTextFile(values.json, JSON.stringify({ kafka: figures }, null, 2));
     }
     return 0;
   }
@@ -254,12 +262,14 @@ async function main(): Promise<number> {
     console.log(formatRow("agent RSS at start MiB", mine.map((f) => f.agentIdleRssMiB), 1));
     console.log(formatRow("agent peak RSS MiB", mine.map((f) => f.agentPeakRssMiB), 1));
   }
+  // MQTT vs Kafka, same rows (bench/kafka_bench.ts); skipped with --only e2e.
+  const kafkaFigures = only === "e2e" ? [] : await kafkaSection({ rows, runs, pacedRate: paced });
   const drainFigures = drain ??
     await drainSection({ mib: drainMiB, runs: drainRuns, variants: drainVariants });
   if (values.json) {
     await Deno.writeTextFile(
       values.json,
-      JSON.stringify({ e2e: all, drain: drainFigures }, null, 2),
+      JSON.stringify({ e2e: all, kafka: kafkaFigures, drain: drainFigures }, null, 2),
     );
   }
   return 0;

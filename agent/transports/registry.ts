@@ -6,11 +6,13 @@
 import { ConfigError } from "@tributary/shared/errors";
 import { readTable, rejectUnknownKeys } from "@tributary/shared/config/fields";
 import { mqttTransport } from "./mqtt/mod.ts";
+import { kafkaTransport } from "./kafka/mod.ts";
 import type { Transport, TransportContext, TransportFactory } from "./transport.ts";
 
 /** Every transport type the agent knows, by config name. */
 export const TRANSPORT_FACTORIES: Readonly<Record<string, TransportFactory<unknown>>> = {
   [mqttTransport.type]: mqttTransport as TransportFactory<unknown>,
+  [kafkaTransport.type]: kafkaTransport as TransportFactory<unknown>,
 };
 
 /** A transport whose config passed validation. */

@@ -13,10 +13,13 @@ Deno.test("configureTransport validates the table named after the type", () => {
   const t = configureTransport({ type: "mqtt", mqtt: { url: "mqtts://broker:8883" } });
   assertEquals((t.config as { url: string }).url, "mqtts://broker:8883");
   assertThrows(
-    () => configureTransport({ type: "kafka" }),
+    () => configureTransport({ type: "amqp" }),
     ConfigError,
-    'transport.type: got "kafka", expected one of "mqtt"',
+    'transport.type: got "amqp", expected one of "mqtt", "kafka"',
   );
+  const kafka = configureTransport({ type: "kafka", kafka: { brokers: ["k1:9092"] } });
+  assertEquals(kafka.type, "kafka");
+  assertEquals((kafka.config as { brokers: string[] }).brokers, ["k1:9092"]);
   assertThrows(
     () => configureTransport({ mqtt: { url: 5 } }),
     ConfigError,

@@ -6,5 +6,7 @@
  */
 export * from "./free_port.ts";
 export * from "./http.ts";
+export * from "./kafka.ts";
+export * from "./maven_fetch.ts";
 export * from "./mosquitto.ts";
 export * from "./process.ts";
