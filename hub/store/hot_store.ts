@@ -19,6 +19,7 @@ import { PermanentError, RetryableError } from "@tributary/shared/errors";
 import { type Batch, nowNs } from "@tributary/shared/records";
 import { hubColumns, schemaStatements } from "./schema.ts";
 import { checkBatch, CHUNK_ROWS, fillChunk } from "./batch_rows.ts";
+import { type RollupConfig, Rollups } from "../rollups/mod.ts";
 import { coversRange, mergeRanges, type SeqRange, uncoveredRows } from "./seq_coverage.ts";
 import type { Heartbeat } from "@tributary/shared/heartbeat";
 import {
@@ -37,8 +38,16 @@ export interface HotStoreOptions {
   path: string;
   /** Most bytes of a quarantined message kept in `quarantine.raw`. @default 1048576 */
   maxQuarantineRawBytes?: number;
+  /**
+   * Folders DuckDB may still read and write although external access is off
+   * (DuckDB's `allowed_directories`): the Parquet tier's work folder and local
+   * cache (hub/tier/). Nothing else becomes readable. @default []
+   */
+  allowedDirectories?: readonly string[];
   /** Clock in ns since the epoch. @default nowNs */
   now?: () => bigint;
+  /** Rollups kept up to date in the ingest transaction (hub/rollups/). @default defaultRollupConfig() */
+  rollups?: RollupConfig;
 }
 
 /** How a batch was taken. */
@@ -91,6 +100,7 @@ export class HotStore {
   readonly #writer: DuckDBConnection;
   readonly #now: () => bigint;
   readonly #maxRawBytes: number;
+  readonly #rollups: Rollups;
   /** Serializes writes: one DuckDB connection runs one statement at a time. */
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -104,6 +114,7 @@ export class HotStore {
     this.#writer = writer;
     this.#now = options.now ?? nowNs;
     this.#maxRawBytes = options.maxQuarantineRawBytes ?? 1_048_576;
+    this.#rollups = new Rollups(options.rollups);
   }
 
   /**
@@ -114,13 +125,23 @@ export class HotStore {
    * `read_csv`. The database file itself is opened before the switch.
    */
   static async open(options: HotStoreOptions): Promise<HotStore> {
-    const instance = await DuckDBInstance.create(options.path, {
-      enable_external_access: "false",
-    });
+    const allowed = options.allowedDirectories ?? [];
+    // allowed_directories cannot be set once external access is off, nor
+    // through the create options: set it first, then switch access off.
+    const instance = await DuckDBInstance.create(
+      options.path,
+      allowed.length === 0 ? { enable_external_access: "false" } : {},
+    );
     let writer: DuckDBConnection | undefined;
     try {
       writer = await instance.connect();
+      if (allowed.length > 0) {
+        const list = allowed.map((dir) => `'${dir.replaceAll("'", "''")}'`).join(", ");
+        await writer.run(`SET allowed_directories = [${list}]`);
+        await writer.run("SET enable_external_access = false");
+      }
       for (const sql of schemaStatements()) await writer.run(sql);
+      for (const sql of new Rollups(options.rollups).schemaStatements()) await writer.run(sql);
       return new HotStore(instance, writer, options);
     } catch (error) {
       writer?.closeSync();
@@ -276,6 +297,8 @@ export class HotStore {
     const duplicate = covered.length > 0 && rowsInserted === 0;
     if (!duplicate) {
       await this.#appendRows(batch, rows, now);
+      // Exactly the rows stored just now, so a duplicate is never rolled up twice.
+      await this.#rollups.apply(db, batch, rows);
       await db.run(
         `INSERT INTO ingested_batches
            (agent, stream, first_seq, last_seq, row_count, bytes, committed_at)
