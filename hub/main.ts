@@ -3,6 +3,7 @@
  *
  * ```
  * deno run -A hub/main.ts run [--config FILE]
+ * deno run -A hub/main.ts token create --name NAME --role ROLE [--config FILE | --url URL]
  * deno run -A hub/main.ts --help
  * ```
  *
@@ -19,6 +20,12 @@ import { ConfigError } from "@tributary/shared/errors";
 import { createLogger } from "@tributary/shared/log";
 import { loadHubConfig } from "./config.ts";
 import { Hub } from "./hub.ts";
+import {
+  parseTokenCommand,
+  runTokenCommand,
+  TOKEN_ENV,
+  type TokenTarget,
+} from "./auth/token_cli.ts";
 
 /** The text `--help` prints. */
 export const HELP =
@@ -26,17 +33,29 @@ export const HELP =
 
 Usage:
   deno run -A hub/main.ts run [--config FILE]
+  deno run -A hub/main.ts token create --name NAME --role reader|agent|admin [--config FILE | --url URL]
+  deno run -A hub/main.ts token list [--config FILE | --url URL]
+  deno run -A hub/main.ts token revoke ID_OR_NAME [--config FILE | --url URL]
   deno run -A hub/main.ts --help
 
 Commands:
   run              Start the hub (embedded MQTT broker unless mqtt.url is set).
+  token ...        Manage API tokens. Without --url: in <data_dir>/auth.duckdb of the
+                   config (only while the hub is stopped; it holds the file's lock).
+                   With --url: through the running hub's admin API, authenticated by
+                   the admin token in TRIBUTARY_TOKEN. The new token is printed once.
 
 Options:
   -c, --config FILE  TOML config file; without it, the defaults apply.
+      --name NAME    token create: the token's name (letters, digits, _ . @ -).
+      --role ROLE    token create: reader, agent or admin.
+      --url URL      token: talk to a running hub at URL (http:// or https://).
+      --ca FILE      token --url: PEM file of the CA that signed the hub's certificate.
   -h, --help         Show this help.
 
 Environment:
   TRIBUTARY_MQTT_PASSWORD  overrides mqtt.password.
+  TRIBUTARY_TOKEN          admin token for "token ... --url".
 
 On start the hub prints one JSON line to stdout:
   {"event":"ready","http":"http://HOST:PORT","mqtt":"mqtt://HOST:PORT"}
@@ -56,6 +75,10 @@ export async function main(args: string[]): Promise<number> {
       options: {
         config: { type: "string", short: "c" },
         help: { type: "boolean", short: "h" },
+        name: { type: "string" },
+        role: { type: "string" },
+        url: { type: "string" },
+        ca: { type: "string" },
       },
     });
   } catch (error) {
@@ -67,11 +90,41 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   const [command, ...rest] = parsed.positionals;
+  if (command === "token") return await token(rest, parsed.values);
   if (command !== "run" || rest.length > 0) {
     console.error(`unknown command: ${parsed.positionals.join(" ") || "(none)"}\n\n${HELP}`);
     return 2;
   }
   return await run(parsed.values.config);
+}
+
+async function token(
+  positionals: string[],
+  values: { config?: string; name?: string; role?: string; url?: string; ca?: string },
+): Promise<number> {
+  const command = parseTokenCommand(positionals, values);
+  if (typeof command === "string") {
+    console.error(`${command}\n\n${HELP}`);
+    return 2;
+  }
+  let target: TokenTarget;
+  if (values.url !== undefined) {
+    target = { kind: "api", url: values.url, token: Deno.env.get(TOKEN_ENV), caFile: values.ca };
+  } else {
+    try {
+      target = { kind: "file", config: await loadHubConfig(values.config) };
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        console.error(error.message);
+        return 2;
+      }
+      throw error;
+    }
+  }
+  return await runTokenCommand(command, target, {
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+  });
 }
 
 async function run(configPath: string | undefined): Promise<number> {

@@ -8,6 +8,7 @@
 import {
   DuckDBArrayValue,
   DuckDBBlobValue,
+  type DuckDBDataChunk,
   DuckDBDecimalValue,
   DuckDBListValue,
   DuckDBMapValue,
@@ -17,6 +18,8 @@ import {
   DuckDBTimestampSecondsValue,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
+  type DuckDBType,
+  DuckDBTypeId,
   DuckDBUnionValue,
   type DuckDBValue,
 } from "@duckdb/node-api";
@@ -81,6 +84,72 @@ export function toJson(value: DuckDBValue): Json {
   }
   if (value instanceof DuckDBUnionValue) return toJson(value.value);
   return value.toString();
+}
+
+/** Converts the values of one column, faster than {@linkcode toJson} for its type, same output. */
+export type JsonConverter = (value: DuckDBValue) => Json;
+
+/**
+ * A converter for values of `type`, with the same output as {@linkcode toJson}.
+ * Text passes through; timestamps reuse the ISO text of the second before (rows
+ * of one result are mostly close in time), which makes them several times cheaper.
+ */
+export function jsonConverter(type: DuckDBType): JsonConverter {
+  switch (type.typeId) {
+    case DuckDBTypeId.VARCHAR:
+      return (value) => typeof value === "string" || value === null ? value : toJson(value);
+    case DuckDBTypeId.TIMESTAMP_NS: {
+      const iso = cachedIso();
+      return (value) =>
+        value instanceof DuckDBTimestampNanosecondsValue && value.isFinite
+          ? iso(value.nanos) ?? toJson(value)
+          : toJson(value);
+    }
+    case DuckDBTypeId.TIMESTAMP:
+    case DuckDBTypeId.TIMESTAMP_TZ: {
+      const iso = cachedIso();
+      return (value) =>
+        (value instanceof DuckDBTimestampValue || value instanceof DuckDBTimestampTZValue) &&
+          value.isFinite
+          ? iso(value.micros * 1000n) ?? toJson(value)
+          : toJson(value);
+    }
+    default:
+      return toJson;
+  }
+}
+
+/**
+ * The rows of `chunk` as JSON, converted column by column (`getColumnValues` is
+ * several times faster than `getRows`); `converters` from {@linkcode jsonConverter}.
+ */
+export function chunkToJsonRows(chunk: DuckDBDataChunk, converters: JsonConverter[]): Json[][] {
+  const rows: Json[][] = Array.from({ length: chunk.rowCount }, () => new Array(converters.length));
+  for (let c = 0; c < converters.length; c++) {
+    const convert = converters[c]!;
+    const values = chunk.getColumnValues(c);
+    for (let r = 0; r < rows.length; r++) rows[r]![c] = convert(values[r]!);
+  }
+  return rows;
+}
+
+const NS_PER_SECOND = 1_000_000_000n;
+
+/** isoFromNs with a one-second cache of the date part; undefined where Date cannot go. */
+function cachedIso(): (ns: bigint) => string | undefined {
+  let lastSecond: bigint | undefined;
+  let prefix = "";
+  return (ns) => {
+    let seconds = ns / NS_PER_SECOND;
+    if (ns < 0n && seconds * NS_PER_SECOND !== ns) seconds -= 1n;
+    if (seconds !== lastSecond) {
+      const date = new Date(Number(seconds) * 1000);
+      if (Number.isNaN(date.getTime())) return undefined;
+      prefix = date.toISOString().replace(/\.\d{3}Z$/, "");
+      lastSecond = seconds;
+    }
+    return `${prefix}.${(ns - seconds * NS_PER_SECOND).toString().padStart(9, "0")}Z`;
+  };
 }
 
 /** ISO text of a timestamp; DuckDB's own text for infinities and years JavaScript dates cannot hold. */
