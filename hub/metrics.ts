@@ -6,6 +6,14 @@
  * @module
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { type AgentSource, registerFleetMetrics } from "./fleet_metrics.ts";
+
+/** prom-client default gauges named like counters (see createHubMetrics). */
+const MISNAMED_DEFAULT_GAUGES = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+];
 
 /** The metrics one hub updates. */
 export interface HubMetrics {
@@ -38,6 +46,8 @@ export interface HubMetricsOptions {
   defaultMetrics?: boolean;
   /** Counts stale agents at scrape time; without it the gauge stays 0. */
   staleAgents?: () => Promise<number>;
+  /** The agents with their latest heartbeats, read at scrape time for the `tributary_hub_agent_*` gauges (see fleet_metrics.ts); without it they are absent. */
+  agents?: AgentSource;
 }
 
 /**
@@ -52,8 +62,13 @@ export interface HubMetricsOptions {
  */
 export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry });
+    // These gauges end in _total, which `promtool check metrics` rejects, and read 0 under Deno.
+    for (const name of MISNAMED_DEFAULT_GAUGES) registry.removeSingleMetric(name);
+  }
   const registers = [registry];
+  if (options.agents) registerFleetMetrics(registry, options.agents);
   return {
     registry,
     rows: new Counter({
