@@ -15,6 +15,7 @@ import { HeartbeatSender } from "./heartbeat.ts";
 import { createHttpApp, type HttpServer, startHttpServer } from "./http/server.ts";
 import type { Checkpoint, Input, InputContext } from "./inputs/input.ts";
 import { createAgentMetrics, withShipperDrops } from "./metrics.ts";
+import { type AckObserver, timeAcks } from "./ack_timing.ts";
 import { Shipper } from "./shipper.ts";
 import type { Transport } from "./transports/transport.ts";
 
@@ -127,9 +128,11 @@ export async function startAgent(
     await transport.start();
 
     const s = config.shipper;
+    // Metrics come after the shipper (they read its counters): bind the ack timer late.
+    let observeAck: AckObserver = () => {};
     const shipper = new Shipper({
       buffer,
-      transport,
+      transport: timeAcks(transport, (kind, seconds) => observeAck(kind, seconds)),
       log: log.child({ part: "shipper" }),
       maxBatchRows: s.max_batch_rows,
       lingerMs: s.linger_ms,
@@ -148,6 +151,7 @@ export async function startAgent(
       counters: () => shipper.counters(),
       connected: () => transport.connected,
     });
+    observeAck = metrics.ackObserved;
     const http: HttpServer = await startHttpServer({
       hostname: config.http.address.hostname,
       port: config.http.address.port,
@@ -179,6 +183,8 @@ export async function startAgent(
         log: log.child({ input: spec.id, index: i }),
         readCheckpoint: (name) => buffer.readCheckpoint(spec.id, name),
         rejected: (reason, count = 1) => metrics.inputRejected(spec.id, spec.type, reason, count),
+        flagged: (flag, count = 1) => metrics.inputFlagged(spec.id, spec.type, flag, count),
+        quarantine: (kind, rows, reason) => buffer.quarantine(spec.id, kind, rows, reason),
         async write<K extends Kind>(
           kind: K,
           rows: readonly RowOf[K][],

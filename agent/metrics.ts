@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Counter, Gauge, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { type Kind, KINDS } from "@tributary/shared/records";
 import type { StreamStats } from "./buffer/mod.ts";
 import type { StreamCounters } from "./shipper.ts";
@@ -31,7 +31,42 @@ export interface AgentMetrics {
   inputRows(input: string, type: string, rows: number): void;
   /** Counts records input `input` refused from its source, by reason. */
   inputRejected(input: string, type: string, reason: string, count: number): void;
+  /** Counts records input `input` kept but flagged (outlier, sequence gap, ...), by flag. */
+  inputFlagged(input: string, type: string, flag: string, count: number): void;
+  /** Records the seconds from a batch's send to its confirmation (the hub's ack, end to end). */
+  ackObserved(kind: Kind, seconds: number): void;
 }
+
+/** Options of {@linkcode createAgentMetrics}. */
+export interface AgentMetricsOptions {
+  /** Also collect prom-client's process and runtime metrics (CPU, memory, fds, event loop). @default true */
+  defaultMetrics?: boolean;
+}
+
+/** prom-client default gauges named like counters: `promtool check metrics` rejects them, and they read 0 under Deno. */
+const MISNAMED_DEFAULT_GAUGES = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+];
+
+/** Buckets of the ack latency histogram, in seconds: from a local broker to a slow uplink. */
+export const ACK_SECONDS_BUCKETS: readonly number[] = [
+  0.001,
+  0.0025,
+  0.005,
+  0.01,
+  0.025,
+  0.05,
+  0.1,
+  0.25,
+  0.5,
+  1,
+  2.5,
+  5,
+  10,
+  30,
+];
 
 /**
  * Creates the metrics of one agent.
@@ -42,8 +77,22 @@ export interface AgentMetrics {
  * const text = await metrics.registry.metrics();
  * ```
  */
-export function createAgentMetrics(sources: MetricsSources): AgentMetrics {
+export function createAgentMetrics(
+  sources: MetricsSources,
+  options: AgentMetricsOptions = {},
+): AgentMetrics {
   const registry = new Registry();
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry });
+    for (const name of MISNAMED_DEFAULT_GAUGES) registry.removeSingleMetric(name);
+  }
+  const ackSeconds = new Histogram({
+    name: "tributary_agent_ack_seconds",
+    help: "Seconds from sending a batch to its confirmation (the hub's end-to-end ack by default).",
+    labelNames: ["stream"],
+    buckets: [...ACK_SECONDS_BUCKETS],
+    registers: [registry],
+  });
   const stream = ["stream"] as const;
   const streamReason = ["stream", "reason"] as const;
 
@@ -57,6 +106,12 @@ export function createAgentMetrics(sources: MetricsSources): AgentMetrics {
     name: "tributary_agent_input_rows_total",
     help: "Rows each input committed to the buffer.",
     labelNames: ["input", "type"] as const,
+    registers: [registry],
+  });
+  const inputFlagged = new Counter({
+    name: "tributary_agent_input_flagged_total",
+    help: "Records each input kept but flagged as suspect (outlier, sequence gap, ...), by flag.",
+    labelNames: ["input", "type", "flag"] as const,
     registers: [registry],
   });
   const inputRejected = new Counter({
@@ -226,6 +281,8 @@ export function createAgentMetrics(sources: MetricsSources): AgentMetrics {
     inputRows: (input, type, rows) => inputRows.inc({ input, type }, rows),
     inputRejected: (input, type, reason, count) =>
       inputRejected.inc({ input, type, reason }, count),
+    inputFlagged: (input, type, flag, count) => inputFlagged.inc({ input, type, flag }, count),
+    ackObserved: (kind, seconds) => ackSeconds.observe({ stream: kind }, seconds),
   };
 }
 

@@ -1,5 +1,5 @@
 import { type Kind, KINDS } from "@tributary/shared/records";
-import { assertMatch } from "@tributary/shared/testing/asserts";
+import { assertEquals, assertMatch } from "@tributary/shared/testing/asserts";
 import type { StreamStats } from "./buffer/mod.ts";
 import { createAgentMetrics } from "./metrics.ts";
 
@@ -64,4 +64,39 @@ Deno.test("createAgentMetrics still renders when the buffer cannot report", asyn
   });
   const text = await metrics.registry.metrics();
   assertMatch(text, /tributary_agent_transport_connected 0/);
+});
+
+Deno.test("createAgentMetrics has an ack latency histogram and process figures", async () => {
+  const sources = {
+    stats: () => Promise.resolve(stats()),
+    counters: () => ({}),
+    connected: () => true,
+  };
+  const metrics = createAgentMetrics(sources);
+  metrics.ackObserved("trades", 0.02);
+  metrics.ackObserved("trades", 3);
+  const text = await metrics.registry.metrics();
+  assertMatch(text, /tributary_agent_ack_seconds_bucket\{le="0.025",stream="trades"\} 1/);
+  assertMatch(text, /tributary_agent_ack_seconds_count\{stream="trades"\} 2/);
+  assertMatch(text, /\nprocess_resident_memory_bytes \d+/);
+  assertMatch(text, /\nprocess_cpu_seconds_total [\d.e+-]+/);
+  // Gauges named like counters fail `promtool check metrics`: they are left out.
+  assertEquals(/nodejs_active_handles_total/.test(text), false);
+  const bare = await createAgentMetrics(sources, { defaultMetrics: false }).registry.metrics();
+  assertEquals(/process_cpu_seconds_total/.test(bare), false);
+});
+
+Deno.test("createAgentMetrics counts records an input kept but flagged, by flag", async () => {
+  const metrics = createAgentMetrics({
+    stats: () => Promise.resolve(stats()),
+    counters: () => ({}),
+    connected: () => true,
+  }, { defaultMetrics: false });
+  metrics.inputFlagged("feed", "websocket", "sequence_gap", 2);
+  metrics.inputFlagged("feed", "websocket", "sequence_gap", 1);
+  const text = await metrics.registry.metrics();
+  assertMatch(
+    text,
+    /tributary_agent_input_flagged_total\{input="feed",type="websocket",flag="sequence_gap"\} 3/,
+  );
 });

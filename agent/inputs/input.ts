@@ -45,6 +45,19 @@ export interface InputContext {
    * (`tributary_agent_input_rows_total{input,type}`).
    */
   rejected(reason: string, count?: number): void;
+  /**
+   * Keeps `rows` aside in the buffer's `quarantine` table with `reason`
+   * (not shipped; see agent/buffer/quarantine.ts). Used by the `range`
+   * processor; absent where there is no buffer (then rows are only counted).
+   */
+  quarantine?<K extends Kind>(kind: K, rows: readonly RowOf[K][], reason: string): Promise<void>;
+  /**
+   * Counts `count` records this input kept but flagged as suspect (a price
+   * outlier, a sequence gap, ...) under a short `flag`:
+   * `tributary_agent_input_flagged_total{input,type,flag}`. Optional: absent
+   * where nothing collects metrics.
+   */
+  flagged?(flag: string, count?: number): void;
 }
 
 /** A source position an input commits with its rows. */

@@ -7,15 +7,31 @@
 import { ConfigError } from "@tributary/shared/errors";
 import { readString, readTable } from "@tributary/shared/config/fields";
 import type { Input, InputContext, InputFactory } from "./input.ts";
+import { httpInput } from "./http/mod.ts";
+import { mqttInput } from "./mqtt/mod.ts";
+import { polygon } from "./polygon/mod.ts";
 import { simLogs } from "./sim_logs/mod.ts";
 import { simMarket } from "./sim_market/mod.ts";
 import { simSensors } from "./sim_sensors/mod.ts";
+import { syslog } from "./syslog/mod.ts";
+import { systemInput } from "./system/mod.ts";
+import { tail } from "./tail/mod.ts";
+import { readProcessors } from "./processors/config.ts";
+import { withProcessors } from "./processors/pipeline.ts";
+import { websocket } from "./websocket/mod.ts";
 
 /** Every input type the agent knows, by config name. */
 export const INPUT_FACTORIES: Readonly<Record<string, InputFactory<unknown>>> = {
   [simSensors.type]: simSensors as InputFactory<unknown>,
   [simLogs.type]: simLogs as InputFactory<unknown>,
   [simMarket.type]: simMarket as InputFactory<unknown>,
+  [httpInput.type]: httpInput as InputFactory<unknown>,
+  [mqttInput.type]: mqttInput as InputFactory<unknown>,
+  [systemInput.type]: systemInput as InputFactory<unknown>,
+  [polygon.type]: polygon as InputFactory<unknown>,
+  [websocket.type]: websocket as InputFactory<unknown>,
+  [tail.type]: tail as InputFactory<unknown>,
+  [syslog.type]: syslog as InputFactory<unknown>,
 };
 
 /** An input whose config passed its factory's validation. */
@@ -40,7 +56,8 @@ export interface ConfiguredInput {
  * @throws {ConfigError} naming e.g. `inputs[0].type` or `inputs[0].rate`.
  */
 export function configureInput(raw: unknown, field: string, index = 0): ConfiguredInput {
-  const { id: rawId, ...table } = readTable(raw, field);
+  // `id` and `processors` apply to every input type: handled here, not by the factory.
+  const { id: rawId, processors: rawProcessors, ...table } = readTable(raw, field);
   const type = table.type;
   const factory = typeof type === "string" ? INPUT_FACTORIES[type] : undefined;
   if (factory === undefined) {
@@ -54,7 +71,13 @@ export function configureInput(raw: unknown, field: string, index = 0): Configur
   const id = rawId === undefined
     ? `${factory.type}#${index}`
     : readString(rawId, `${field}.id`, "", { nonEmpty: true });
-  return { type: factory.type, id, config, create: (ctx) => factory.create(config, ctx) };
+  const processors = readProcessors(rawProcessors, `${field}.processors`);
+  return {
+    type: factory.type,
+    id,
+    config,
+    create: (ctx) => factory.create(config, withProcessors(ctx, processors)),
+  };
 }
 
 /**

@@ -4,7 +4,10 @@ import { assertEquals, assertThrows } from "@tributary/shared/testing/asserts";
 import { assertUniqueInputIds, configureInput, INPUT_FACTORIES } from "./registry.ts";
 
 Deno.test("INPUT_FACTORIES lists the three simulators", () => {
-  assertEquals(Object.keys(INPUT_FACTORIES).sort(), ["sim_logs", "sim_market", "sim_sensors"]);
+  // Other inputs (tail, syslog, ...) are listed too; their own tests cover them.
+  for (const type of ["sim_logs", "sim_market", "sim_sensors"]) {
+    assertEquals(type in INPUT_FACTORIES, true, type);
+  }
 });
 
 Deno.test("configureInput validates through the factory and creates a stoppable input", async () => {
@@ -24,9 +27,9 @@ Deno.test("configureInput validates through the factory and creates a stoppable 
 
 Deno.test("configureInput names an unknown or missing type", () => {
   assertThrows(
-    () => configureInput({ type: "tail" }, "inputs[3]"),
+    () => configureInput({ type: "no_such_input" }, "inputs[3]"),
     ConfigError,
-    'inputs[3].type: got "tail", expected one of "sim_sensors", "sim_logs", "sim_market"',
+    'inputs[3].type: got "no_such_input", expected one of "sim_sensors", "sim_logs", "sim_market"',
   );
   assertThrows(() => configureInput({}, "inputs[0]"), ConfigError, "inputs[0].type: got nothing");
   assertThrows(

@@ -17,6 +17,8 @@ export interface RecordingContext extends InputContext {
   readonly checkpoints: Map<string, string>;
   /** Rejected record counts by reason. */
   readonly rejections: Map<string, number>;
+  /** Kept-but-flagged record counts by flag (`ctx.flagged`). */
+  readonly flags: Map<string, number>;
   /**
    * When set, the next writes reject with this error (nothing recorded), e.g.
    * a `RetryableError` to play a full buffer under the `block` policy.
@@ -43,6 +45,7 @@ export function recordingContext(options: RecordingContextOptions = {}): Recordi
     rows: { readings: [], logs: [], trades: [], quotes: [] },
     checkpoints: new Map(Object.entries(options.checkpoints ?? {})),
     rejections: new Map(),
+    flags: new Map(),
     failWrites: undefined,
     write<K extends Kind>(kind: K, rows: readonly RowOf[K][], checkpoint?: Checkpoint) {
       if (ctx.failWrites) return Promise.reject(ctx.failWrites);
@@ -53,6 +56,9 @@ export function recordingContext(options: RecordingContextOptions = {}): Recordi
     readCheckpoint: (name) => Promise.resolve(ctx.checkpoints.get(name)),
     rejected(reason, count = 1) {
       ctx.rejections.set(reason, (ctx.rejections.get(reason) ?? 0) + count);
+    },
+    flagged(flag, count = 1) {
+      ctx.flags.set(flag, (ctx.flags.get(flag) ?? 0) + count);
     },
   };
   return ctx;

@@ -21,6 +21,9 @@ Deno.test("recordingContext keeps rows, checkpoints and rejections", async () =>
   assertEquals(ctx.rows.readings, [reading]);
   assertEquals(await ctx.readCheckpoint("file"), "42");
   assertEquals(ctx.rejections.get("bad_line"), 3);
+  ctx.flagged?.("sequence_gap");
+  ctx.flagged?.("sequence_gap", 4);
+  assertEquals(Object.fromEntries(ctx.flags), { sequence_gap: 5 });
 });
 
 Deno.test("recordingContext fails writes on demand and records nothing then", async () => {
