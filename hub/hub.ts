@@ -13,8 +13,11 @@ import { EmbeddedBroker } from "./broker/embedded_broker.ts";
 import { BatchHandler } from "./consumers/batch_handler.ts";
 import type { Consumer } from "./consumers/consumer.ts";
 import { mqttConsumerFactory } from "./consumers/mqtt/mod.ts";
+import { kafkaConsumerFactory } from "./consumers/kafka/mod.ts";
 import { createHubApp } from "./http/app.ts";
-import { type HttpServer, serveHttp } from "./http/server.ts";
+import { duckdbTierDirectories, TierService } from "./tier/mod.ts";
+import { type HttpServer, readTlsFiles, serveHttp } from "./http/server.ts";
+import { AUTH_DB_FILE, AuthStore } from "./auth/auth_store.ts";
 
 /** Options of {@linkcode Hub}. */
 export interface HubOptions {
@@ -51,7 +54,12 @@ export class Hub {
   #store: HotStore | undefined;
   #broker: EmbeddedBroker | undefined;
   #consumer: Consumer | undefined;
+  /** The Kafka consumer, when `[kafka] brokers` is set; runs beside the MQTT one. */
+  #kafkaConsumer: Consumer | undefined;
   #http: HttpServer | undefined;
+  /** The Parquet tier: moves old rows to cold storage, spans queries over both. */
+  #tier: TierService | undefined;
+  #auth: AuthStore | undefined;
   #started: Promise<HubEndpoints> | undefined;
   /** The bare start sequence, so that stop() can wait for it to settle first. */
   #starting: Promise<unknown> = Promise.resolve();
@@ -93,13 +101,27 @@ export class Hub {
     this.#store = await HotStore.open({
       path: dbPath,
       maxQuarantineRawBytes: config.limits.max_quarantine_raw_bytes,
+      rollups: config.rollups,
+      // The only folders DuckDB may touch with external access off: Parquet being written, cold cache.
+      allowedDirectories: duckdbTierDirectories(config.tier, config.hub.data_dir),
     });
     log.info("hot store open", { path: dbPath });
     const store = this.#store;
     const staleAfterS = config.hub.stale_after_s;
     const metrics = createHubMetrics({
       staleAgents: () => store.staleAgentCount({ staleAfterS }),
+      agents: () => store.agents({ staleAfterS }),
     });
+    this.#tier = new TierService({
+      config: config.tier,
+      dataDir: config.hub.data_dir,
+      database: store,
+      log: log.child({ part: "tier" }),
+      registry: metrics.registry,
+      queryTimeoutMs: config.http.query_timeout_ms,
+    });
+    await this.#tier.start();
+    const tier = this.#tier;
 
     let mqttUrl = config.mqtt.url;
     if (mqttUrl === "") {
@@ -125,15 +147,52 @@ export class Hub {
       { handler, metrics, log: log.child({ part: "mqtt" }) },
     );
     await this.#consumer.start();
+    if (config.kafka.brokers.length > 0) {
+      this.#kafkaConsumer = kafkaConsumerFactory.create(config.kafka, {
+        handler,
+        metrics,
+        log: log.child({ part: "kafka" }),
+      });
+      await this.#kafkaConsumer.start();
+    }
 
+    const tls = config.http.tls_cert
+      ? await readTlsFiles(config.http.tls_cert, config.http.tls_key)
+      : undefined;
+    this.#auth = await AuthStore.open({
+      path: join(config.hub.data_dir, AUTH_DB_FILE),
+      auditRetentionNs: BigInt(config.auth.audit_retention_days) * 86_400_000_000_000n,
+    });
+    if (config.auth.mode === "open") {
+      log.warn("the HTTP API is open on a loopback address: calls without a token act as admin", {
+        listen: `${config.http.listen.hostname}:${config.http.listen.port}`,
+        hint: '[auth] mode = "token" requires tokens (hub token create)',
+      });
+    } else if (this.#auth.validTokenCount === 0) {
+      log.warn("auth.mode is token but no token exists: create one with `hub token create`");
+    }
     const app = createHubApp({
-      store: this.#store,
+      // Queries see the kind tables over hot and cold (hub/tier/query_tiers.ts).
+      store: {
+        agents: (options) => store.agents(options),
+        connect: () => store.connect(),
+        prepareQueryConnection: (connection, sql) => tier.prepareQueryConnection(connection, sql),
+      },
       registry: metrics.registry,
       log: log.child({ part: "http" }),
       query: { maxRows: config.http.query_max_rows, timeoutMs: config.http.query_timeout_ms },
+      concurrency: {
+        maxRunning: config.http.max_concurrent_queries,
+        maxQueued: config.http.max_queued_queries,
+      },
       staleAfterS,
+      auth: {
+        mode: config.auth.mode,
+        store: this.#auth,
+        publicMetrics: config.auth.public_metrics,
+      },
     });
-    this.#http = serveHttp(config.http.listen, app.fetch);
+    this.#http = serveHttp(config.http.listen, app.fetch, { tls });
     const endpoints = { http: this.#http.url, mqtt: withoutCredentials(mqttUrl) };
     log.info("hub started", { ...endpoints });
     return endpoints;
@@ -144,8 +203,11 @@ export class Hub {
     await this.#starting;
     const steps: [string, (() => Promise<void>) | undefined][] = [
       ["http", this.#http && (() => this.#http!.stop())],
+      ["auth", this.#auth && (() => this.#auth!.close())],
+      ["kafka consumer", this.#kafkaConsumer && (() => this.#kafkaConsumer!.stop())],
       ["consumer", this.#consumer && (() => this.#consumer!.stop())],
       ["broker", this.#broker && (() => this.#broker!.stop())],
+      ["tier", this.#tier && (() => this.#tier!.stop())],
       ["store", this.#store && (() => this.#store!.close())],
     ];
     for (const [part, stop] of steps) {
