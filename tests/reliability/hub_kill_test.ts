@@ -56,13 +56,26 @@ Deno.test("fault: hub SIGKILLed and restarted repeatedly under load loses and du
       agent = await startProduct(dir, "agent", "agent/main.ts", agentConfig);
       const agentUrl = String(agent.ready.http);
 
-      // Kill at seeded random moments: 0.3 to 2 s into each hub life, down for 0 to 1 s.
+      // Kill k waits until the hub holds k/(KILLS + 1) of all rows, then a seeded 0 to 300 ms
+      // more, and keeps it down for 0 to 1 s. Driven by progress rather than by the clock, so
+      // a slow (loaded) machine still kills a hub that is ingesting, not one that is done.
+      const total = KINDS.length * ROWS_PER_KIND;
+      const stored = async (url: string) => {
+        const counts = await tableCounts(url);
+        return KINDS.reduce((sum, kind) => sum + counts[kind], 0);
+      };
       const storedAtKill: number[] = [];
       for (let k = 1; k <= KILLS; k++) {
-        await delay(random.int(300, 2_000));
         const victim: DenoProcess = hub;
-        const counts = await tableCounts(String(victim.ready.http));
-        storedAtKill.push(KINDS.reduce((sum, kind) => sum + counts[kind], 0));
+        const url = String(victim.ready.http);
+        const threshold = Math.floor((total * k) / (KILLS + 1));
+        await waitFor(async () => await stored(url) >= threshold, {
+          timeoutMs: 60_000,
+          intervalMs: 50,
+          message: `hub life ${k} stores ${threshold} rows`,
+        });
+        await delay(random.int(0, 300));
+        storedAtKill.push(await stored(url));
         const exit = await victim.kill();
         assertEquals(exit.signal, "SIGKILL", `hub kill ${k}`);
         await delay(random.int(0, 1_000));
@@ -70,7 +83,6 @@ Deno.test("fault: hub SIGKILLed and restarted repeatedly under load loses and du
       }
       const hubUrl = String(hub.ready.http);
       // The kills must have hit a hub that was ingesting, not an idle one.
-      const total = KINDS.length * ROWS_PER_KIND;
       assert(
         storedAtKill.filter((n) => n > 0 && n < total).length >= KILLS - 1,
         `kills under load; rows stored at each kill: ${storedAtKill.join(", ")}`,
