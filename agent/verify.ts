@@ -24,12 +24,7 @@
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { bodyColumns, KINDS } from "@tributary/shared/records";
 import { bufferPath } from "./agent.ts";
-import {
-  approxRowBytesSql,
-  bufferTable,
-  quoteIdent,
-  schemaStatements,
-} from "./buffer/schema.ts";
+import { approxRowBytesSql, bufferTable, quoteIdent, schemaStatements } from "./buffer/schema.ts";
 import type { AgentConfig } from "./config.ts";
 import { liveBaseUrl } from "./status.ts";
 

@@ -24,16 +24,19 @@ import { AgentBuffer } from "../agent/buffer/mod.ts";
 import { prefillBacklog } from "./drain_bench.ts";
 import { machineSummary } from "./machine.ts";
 
-const MODES = ["full", "read", "retire", "noencode"] as const;
+const MODES = ["full", "read", "retire", "noencode", "open"] as const;
 type Mode = typeof MODES[number];
 
 const HELP = `buffer_memory_probe: memory of the buffer's drain loop, no network.
   --mib N               backlog size, MiB of DuckDB file (default 96)
   --mode M              full (read+encode+retire), noencode (read+retire),
-                        read (read only), retire (retire only) (default full)
+                        read (read only), retire (retire only), open (idle RSS
+                        after opening, nothing drained) (default full)
   --duckdb K=V          a DuckDB setting of the buffer, repeatable (e.g. memory_limit=32MB)
   --checkpoint-every N  CHECKPOINT after N retired rows (default 1000000)
   --cache DIR           where the prefilled backlog is kept (default .cache/memory_probe)
+  --forget-totals       clear the stored backlog totals first, so open() measures every row
+                        (as every open did before the totals were stored)
 `;
 
 const MiB = 1024 * 1024;
@@ -64,6 +67,7 @@ async function main(): Promise<void> {
       duckdb: { type: "string", multiple: true, default: [] },
       "checkpoint-every": { type: "string", default: "1000000" },
       cache: { type: "string", default: ".cache/memory_probe" },
+      "forget-totals": { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -86,8 +90,9 @@ async function main(): Promise<void> {
   try {
     const path = join(dir, "buffer.duckdb");
     await Deno.copyFile(join(master, "buffer.duckdb"), path);
+    if (values["forget-totals"]) await forgetTotals(path);
     console.log(machineSummary());
-    console.log(`mode ${mode}, duckdb ${JSON.stringify(settings)}, v8 ${Deno.args.join(" ")}`);
+    console.log(`mode ${mode}, duckdb ${JSON.stringify(settings)}, args ${Deno.args.join(" ")}`);
     const buffer = await AgentBuffer.open({
       path,
       agent: "edge-1",
@@ -98,6 +103,7 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const idle = Deno.memoryUsage().rss;
       console.log(`idle: ${memory()}`);
+      if (mode === "open") return;
       let peak = idle;
       let rows = 0;
       const after = new Map(KINDS.map((k) => [k, 0n]));
@@ -138,6 +144,22 @@ async function main(): Promise<void> {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** Clears `streams.backlog_rows/bytes` in the buffer file at `path`. */
+async function forgetTotals(path: string): Promise<void> {
+  // A child process, so DuckDB's cache of this pass does not count in the probe's RSS.
+  const script = `import { DuckDBInstance } from "@duckdb/node-api";
+    const db = await DuckDBInstance.create(${JSON.stringify(path)});
+    const c = await db.connect();
+    await c.run("UPDATE streams SET backlog_rows = NULL, backlog_bytes = NULL");
+    c.closeSync(); db.closeSync(); undefined;`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", script],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) throw new Error("could not clear the stored totals");
 }
 
 if (import.meta.main) await main();

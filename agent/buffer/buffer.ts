@@ -1020,4 +1020,3 @@ async function readBacklogTotals(
   }
   return { rows, bytes };
 }
-
