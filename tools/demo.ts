@@ -255,7 +255,10 @@ async function main(): Promise<number> {
   }
 
   console.log(`Tributary demo is running.
+  dashboard        ${hubUrl}/
   hub HTTP API     ${hubUrl}   (try: curl ${hubUrl}/api/v1/agents)
+                   open: no token needed, because it listens on localhost only
+                   (a hub on any other address requires tokens; see docs/api.md)
   hub MQTT broker  ${mqttUrl}   (embedded; try: mosquitto_sub -V mqttv311 -p ${
     new URL(mqttUrl).port
   } -t 'tributary/v1/#' -v)
