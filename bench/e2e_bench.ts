@@ -7,8 +7,10 @@
  * Runs each configuration `--runs` times and prints the median of each figure
  * with the spread, since these machines are shared and noisy.
  *
- * Then the drain section (bench/drain_bench.ts): a `--drain-mib` backlog
- * (default 1 GiB) drained from the agent's buffer once its link comes up.
+ * Then MQTT vs Kafka (bench/kafka_bench.ts), the inputs into the buffer
+ * (bench/inputs_section.ts) and the drain section (bench/drain_bench.ts): a
+ * `--drain-mib` backlog (default 1 GiB) drained from the agent's buffer once
+ * its link comes up.
  *
  * @module
  */
@@ -21,6 +23,7 @@ import { type HubFigures, readHubFigures, waitForRows } from "./hub_figures.ts";
 import { type RssSampler, startRssSampler } from "./rss.ts";
 import { drainSection, parseDrainMiB, parseVariants } from "./drain_bench.ts";
 import { kafkaSection } from "./kafka_bench.ts";
+import { inputsSection } from "./inputs_section.ts";
 
 const HELP = `deno task bench [-- OPTIONS]
 
@@ -39,7 +42,8 @@ Options:
   --drain-runs N  drain runs per variant (default 1)
   --drain-variants LIST  agent settings to drain with, comma-separated, interleaved
                   (default "default,optimize-for-size"; see DRAIN_VARIANTS in bench/drain_bench.ts)
-  --only WHAT     run only "e2e", only "drain" or only "kafka" (MQTT vs Kafka, bench/kafka_bench.ts)
+  --only WHAT     run only "e2e", only "drain", only "kafka" (MQTT vs Kafka, bench/kafka_bench.ts)
+                  or only "inputs" (http, tail, syslog, polygon into the buffer, bench/inputs_*.ts)
   -h, --help     this text
 
 Then the drain section (bench/drain_bench.ts): a backlog of --drain-mib MiB
@@ -180,8 +184,11 @@ async function main(): Promise<number> {
   }
   const drainVariants = parseVariants(values["drain-variants"]);
   const only = values.only;
-  if (only !== undefined && only !== "e2e" && only !== "drain" && only !== "kafka") {
-    throw new Error(`--only: got ${JSON.stringify(only)}, expected "e2e", "drain" or "kafka"`);
+  const sections = ["e2e", "drain", "kafka", "inputs"];
+  if (only !== undefined && !sections.includes(only)) {
+    throw new Error(
+      `--only: got ${JSON.stringify(only)}, expected one of ${sections.map((s) => `"${s}"`)}`,
+    );
   }
 
   const paced = Number(values["paced-rate"]);
@@ -209,6 +216,7 @@ async function main(): Promise<number> {
     }
     return 0;
   }
+  if (only === "inputs") return (await inputsSection()).length === 0 ? 0 : 1;
   if (only === "kafka") {
     const figures = await kafkaSection({ rows, runs, pacedRate: paced });
     if (values.json) {
@@ -264,6 +272,8 @@ async function main(): Promise<number> {
   }
   // MQTT vs Kafka, same rows (bench/kafka_bench.ts); skipped with --only e2e.
   const kafkaFigures = only === "e2e" ? [] : await kafkaSection({ rows, runs, pacedRate: paced });
+  // The inputs into the buffer (bench/inputs_*.ts); skipped with --only e2e.
+  const inputsFailed = only === "e2e" ? [] : await inputsSection();
   const drainFigures = drain ??
     await drainSection({ mib: drainMiB, runs: drainRuns, variants: drainVariants });
   if (values.json) {
@@ -271,6 +281,10 @@ async function main(): Promise<number> {
       values.json,
       JSON.stringify({ e2e: all, kafka: kafkaFigures, drain: drainFigures }, null, 2),
     );
+  }
+  if (inputsFailed.length > 0) {
+    console.error(`input benches failed: ${inputsFailed.join(", ")}`);
+    return 1;
   }
   return 0;
 }
