@@ -275,3 +275,22 @@ function readPem(path: string, field: string): string {
     throw new ConfigError(field, path, `a readable PEM file (${detail})`);
   }
 }
+
+/**
+ * Keeps a timer firing every `intervalMs` while a kafkajs client runs, and
+ * returns the function that stops it.
+ *
+ * Why: under Deno's Node compatibility, kafkajs sometimes stalled after a
+ * broker SIGKILL and restart when nothing else in the process had a timer
+ * due: the producer got the broker's acks, but the hub's acks stopped
+ * arriving for minutes. The transport conformance step "broker restarted
+ * mid-stream" failed 3 runs in 8 that way; with a no-op 1 s interval in the
+ * process it passed 8 in 8 (and 21 in 21 with debug logging, which also
+ * wakes the loop). Agent and hub processes have other timers (linger,
+ * heartbeats, HTTP), but a component must not depend on its neighbours for
+ * that, so each kafkajs user keeps its own.
+ */
+export function keepEventLoopTicking(intervalMs = 1_000): () => void {
+  const timer = setInterval(() => {}, intervalMs);
+  return () => clearInterval(timer);
+}

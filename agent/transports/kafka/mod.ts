@@ -33,6 +33,7 @@ import {
   kafkaBatchTopic,
   kafkaHeartbeatTopic,
   kafkajsClientConfig,
+  keepEventLoopTicking,
 } from "@tributary/shared/kafka/connection";
 import type { Kind } from "@tributary/shared/records";
 import { backoffDelay } from "../../backoff.ts";
@@ -119,6 +120,8 @@ export class KafkaTransport implements Transport {
   #wakeConnect: (() => void) | undefined;
   #stopped = false;
   #started = false;
+  /** Stops the timer that keeps kafkajs's callbacks running (see keepEventLoopTicking). */
+  #stopTicking: (() => void) | undefined;
   /** Settles (rejects) when stop() begins, to cut a connect attempt short. */
   readonly #stopSignal = new AbortController();
 
@@ -169,6 +172,7 @@ export class KafkaTransport implements Transport {
         },
       ),
     );
+    this.#stopTicking = keepEventLoopTicking();
     this.#reconnect();
     return Promise.resolve();
   }
@@ -356,6 +360,7 @@ export class KafkaTransport implements Transport {
     // A connect cut short may still sit in kafkajs's retry wait (at most
     // ~2 s with retries: 2); let it unwind so no timer outlives stop().
     if (this.#attempt) await bounded(this.#attempt, 10_000);
+    this.#stopTicking?.();
   }
 
   /**

@@ -50,6 +50,7 @@ import {
   kafkaBatchTopics,
   kafkaHeartbeatTopic,
   kafkajsClientConfig,
+  keepEventLoopTicking,
   parseKafkaBatchTopic,
 } from "@tributary/shared/kafka/connection";
 import { batchTopic, heartbeatTopic } from "@tributary/shared/topics";
@@ -97,6 +98,8 @@ export class KafkaConsumer implements Consumer {
   #producer: Producer | undefined;
   #stopping: Promise<void> | undefined;
   #started = false;
+  /** Stops the timer that keeps kafkajs's callbacks running (see keepEventLoopTicking). */
+  #stopTicking: (() => void) | undefined;
 
   constructor(
     config: KafkaConsumerConfig,
@@ -143,6 +146,7 @@ export class KafkaConsumer implements Consumer {
       }),
     );
     this.#kafka = kafka;
+    this.#stopTicking = keepEventLoopTicking();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -184,6 +188,7 @@ export class KafkaConsumer implements Consumer {
       this.#context.log.warn("kafka consumer disconnect failed", { error })
     );
     await this.#producer?.disconnect().catch(() => {});
+    this.#stopTicking?.();
   }
 
   async #connect(kafka: Kafka): Promise<void> {
