@@ -4,13 +4,18 @@
  * seeded simulators produced; heartbeats arrive; kcat (a client that is not
  * ours) reads what the agent produced, and the hub's group has committed
  * every offset (kafkajs admin against kcat's end offsets, then kcat itself as a
- * member of the group finds nothing left to read).
+ * member of the group finds nothing left to read). The same hub consumes MQTT
+ * meanwhile: a batch published to its embedded broker is stored too.
  */
+import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { Kafka as KafkaClient, logLevel } from "kafkajs";
 import { assert, assertEquals } from "@tributary/shared/testing/asserts";
 import { KINDS } from "@tributary/shared/records";
-import { decodeEnvelope } from "@tributary/shared/wire";
+import { decodeEnvelope, encodeBatch } from "@tributary/shared/wire";
+import { batchTopic } from "@tributary/shared/topics";
+import mqtt from "mqtt";
+import { makeBatch, seqRange } from "../../hub/testing/batches.ts";
 import { startKafka } from "../harness/kafka.ts";
 import { startDenoProcess } from "../harness/process.ts";
 import { waitFor } from "../harness/wait_for.ts";
@@ -178,6 +183,30 @@ Deno.test("kafka pipeline delivers every row exactly once; kcat sees the records
     } finally {
       await admin.disconnect();
     }
+
+    // The same hub consumes MQTT at the same time: a batch published to its
+    // embedded broker by another agent is stored beside the Kafka rows.
+    const mqttClient = await mqtt.connectAsync(String(hub.ready.mqtt), {
+      protocolVersion: 4,
+      clientId: "kafka-pipeline-mqtt-publisher",
+    });
+    try {
+      const batch = makeBatch("readings", { agent: "mqtt-agent-1", seqs: seqRange(1n, 25n) });
+      await mqttClient.publishAsync(
+        batchTopic("mqtt-agent-1", "readings"),
+        Buffer.from(encodeBatch(batch)),
+        { qos: 1 },
+      );
+    } finally {
+      await mqttClient.endAsync();
+    }
+    await waitFor(async () => {
+      const answer = await hubQuery(
+        hubUrl,
+        "SELECT count(*)::INTEGER FROM readings WHERE agent = 'mqtt-agent-1'",
+      );
+      return answer.rows[0]?.[0] === 25;
+    }, { timeoutMs: 30_000, intervalMs: 250, message: "MQTT rows stored beside Kafka's" });
 
     // kcat joins the hub's group once the hub has left: it starts from the
     // group's committed offsets and finds nothing left to read.
