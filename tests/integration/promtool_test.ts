@@ -65,13 +65,18 @@ const AGENT_FAMILIES: Record<string, string> = {
 Deno.test("promtool check metrics passes on the hub's and the agent's /metrics", async () => {
   await using stack = await startStack({ rate: 200 });
   const agentUrl = String(stack.agent.ready.http);
-  // Wait for real traffic, so labelled series and histogram buckets are on the pages.
+  // Wait for real traffic, so labelled series and histogram buckets are on the pages, and for
+  // the agent's first heartbeat (rows can arrive before it), which the fleet series come from.
   await waitFor(async () => {
     const page = await hubMetrics(stack.hubUrl);
     return ["readings", "logs", "trades", "quotes"].every((k) =>
       metricValue(page, `tributary_hub_rows_total{kind="${k}"}`) > 0
-    );
-  }, { timeoutMs: 45_000, intervalMs: 250, message: "rows of every kind counted at the hub" });
+    ) && page.includes(`tributary_hub_agent_heartbeat_age_seconds{agent="dash-agent-1"}`);
+  }, {
+    timeoutMs: 45_000,
+    intervalMs: 250,
+    message: "rows of every kind and a heartbeat at the hub",
+  });
 
   const pages = {
     hub: await hubMetrics(stack.hubUrl),
