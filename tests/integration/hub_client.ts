@@ -32,6 +32,12 @@ export async function tableCounts(hubUrl: string): Promise<Record<Kind, number>>
   return Object.fromEntries(KINDS.map((k, i) => [k, Number(row[i])])) as Record<Kind, number>;
 }
 
+/** Rows stored in the four tables together. */
+export async function storedRows(hubUrl: string): Promise<number> {
+  const counts = await tableCounts(hubUrl);
+  return KINDS.reduce((sum, kind) => sum + counts[kind], 0);
+}
+
 /** The hub's /metrics page. */
 export async function hubMetrics(hubUrl: string): Promise<string> {
   const response = await fetch(`${hubUrl}/metrics`, { signal: AbortSignal.timeout(10_000) });

@@ -15,7 +15,7 @@ import { startMosquitto } from "../harness/mosquitto.ts";
 import type { DenoProcess } from "../harness/process.ts";
 import { delay } from "../harness/_timeout.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { tableCounts } from "../integration/hub_client.ts";
+import { storedRows, tableCounts } from "../integration/hub_client.ts";
 import { expectedRows } from "../integration/expected_rows.ts";
 import {
   accountRows,
@@ -65,8 +65,7 @@ Deno.test("fault: agent SIGKILLed dozens of times while producing loses and dupl
         const victim: DenoProcess = agent;
         const exit = await victim.kill();
         assertEquals(exit.signal, "SIGKILL", `agent kill ${k}`);
-        const counts = await tableCounts(hubUrl);
-        storedAtKill.push(KINDS.reduce((sum, kind) => sum + counts[kind], 0));
+        storedAtKill.push(await storedRows(hubUrl));
         agent = await startProduct(dir, `agent-${k}`, "agent/main.ts", agentConfig);
       }
       const agentUrl = String(agent.ready.http);

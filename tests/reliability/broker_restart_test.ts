@@ -14,7 +14,7 @@ import { startMosquitto } from "../harness/mosquitto.ts";
 import type { DenoProcess } from "../harness/process.ts";
 import { delay } from "../harness/_timeout.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { tableCounts } from "../integration/hub_client.ts";
+import { storedRows, tableCounts } from "../integration/hub_client.ts";
 import { expectedRows } from "../integration/expected_rows.ts";
 import {
   accountRows,
@@ -59,10 +59,7 @@ Deno.test("fault: broker SIGKILLed and restarted repeatedly under load loses and
       const agentUrl = String(agent.ready.http);
 
       // Crash the broker 0.5 to 2 s after rows flow again, down for 0 to 1 s.
-      const stored = async () => {
-        const counts = await tableCounts(hubUrl);
-        return KINDS.reduce((sum, kind) => sum + counts[kind], 0);
-      };
+      const stored = () => storedRows(hubUrl);
       const storedAtCrash: number[] = [];
       const recoveryMs: number[] = [];
       for (let k = 1; k <= RESTARTS; k++) {

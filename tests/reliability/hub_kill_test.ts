@@ -13,7 +13,7 @@ import { startMosquitto } from "../harness/mosquitto.ts";
 import type { DenoProcess } from "../harness/process.ts";
 import { delay } from "../harness/_timeout.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { tableCounts } from "../integration/hub_client.ts";
+import { storedRows, tableCounts } from "../integration/hub_client.ts";
 import { expectedRows } from "../integration/expected_rows.ts";
 import {
   accountRows,
@@ -60,22 +60,18 @@ Deno.test("fault: hub SIGKILLed and restarted repeatedly under load loses and du
       // more, and keeps it down for 0 to 1 s. Driven by progress rather than by the clock, so
       // a slow (loaded) machine still kills a hub that is ingesting, not one that is done.
       const total = KINDS.length * ROWS_PER_KIND;
-      const stored = async (url: string) => {
-        const counts = await tableCounts(url);
-        return KINDS.reduce((sum, kind) => sum + counts[kind], 0);
-      };
       const storedAtKill: number[] = [];
       for (let k = 1; k <= KILLS; k++) {
         const victim: DenoProcess = hub;
         const url = String(victim.ready.http);
         const threshold = Math.floor((total * k) / (KILLS + 1));
-        await waitFor(async () => await stored(url) >= threshold, {
+        await waitFor(async () => await storedRows(url) >= threshold, {
           timeoutMs: 60_000,
           intervalMs: 50,
           message: `hub life ${k} stores ${threshold} rows`,
         });
         await delay(random.int(0, 300));
-        storedAtKill.push(await stored(url));
+        storedAtKill.push(await storedRows(url));
         const exit = await victim.kill();
         assertEquals(exit.signal, "SIGKILL", `hub kill ${k}`);
         await delay(random.int(0, 1_000));

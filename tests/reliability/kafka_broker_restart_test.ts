@@ -12,7 +12,7 @@ import { startKafka } from "../harness/kafka.ts";
 import type { DenoProcess } from "../harness/process.ts";
 import { delay } from "../harness/_timeout.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { tableCounts } from "../integration/hub_client.ts";
+import { storedRows, tableCounts } from "../integration/hub_client.ts";
 import { expectedRows } from "../integration/expected_rows.ts";
 import {
   simulatorInputs,
@@ -59,10 +59,7 @@ Deno.test("fault (kafka): broker SIGKILLed and restarted under load loses and du
       const hubUrl = String(hub.ready.http);
       agent = await startProduct(dir, "agent", "agent/main.ts", agentConfig);
       const agentUrl = String(agent.ready.http);
-      const stored = async () => {
-        const counts = await tableCounts(hubUrl);
-        return KINDS.reduce((sum, kind) => sum + counts[kind], 0);
-      };
+      const stored = () => storedRows(hubUrl);
       const storedAtCrash: number[] = [];
       const recoveryMs: number[] = [];
       for (let k = 1; k <= RESTARTS; k++) {

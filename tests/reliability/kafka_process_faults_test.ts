@@ -14,7 +14,7 @@ import { startKafka } from "../harness/kafka.ts";
 import type { DenoProcess } from "../harness/process.ts";
 import { delay } from "../harness/_timeout.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { hubMetrics, metricValue, tableCounts } from "../integration/hub_client.ts";
+import { hubMetrics, metricValue, storedRows, tableCounts } from "../integration/hub_client.ts";
 import { expectedRows } from "../integration/expected_rows.ts";
 import {
   simulatorInputs,
@@ -61,10 +61,7 @@ Deno.test("fault (kafka): hub killed, agent killed, batches replayed: nothing lo
     try {
       hub = await startProduct(dir, "hub", "hub/main.ts", hubConfig);
       agent = await startProduct(dir, "agent", "agent/main.ts", agentConfig);
-      const stored = async () => {
-        const counts = await tableCounts(String(hub!.ready.http));
-        return KINDS.reduce((sum, kind) => sum + counts[kind], 0);
-      };
+      const stored = () => storedRows(String(hub!.ready.http));
       let last = 0;
       const flowing = async (what: string) => {
         await waitFor(async () => await stored() > last + 1_500, {
