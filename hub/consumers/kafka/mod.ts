@@ -94,6 +94,8 @@ export class KafkaConsumer implements Consumer {
   readonly #options: KafkaConsumerOptions;
   readonly #abort = new AbortController();
   #kafka: Kafka | undefined;
+  /** Set while a consumer kafkajs gave up on is being replaced (see #rebuild). */
+  #rebuilding: Promise<void> | undefined;
   #consumer: KafkaJsConsumer | undefined;
   #producer: Producer | undefined;
   #stopping: Promise<void> | undefined;
@@ -181,8 +183,46 @@ export class KafkaConsumer implements Consumer {
     return (this.#stopping ??= this.#stop());
   }
 
+  /**
+   * Replaces a consumer kafkajs gave up on: disconnects it and the ack
+   * producer, then connects and joins again, retrying with backoff until it
+   * is a member or the consumer stops.
+   */
+  #rebuild(): void {
+    if (this.#rebuilding || this.#abort.signal.aborted || !this.#kafka) return;
+    const kafka = this.#kafka;
+    const { log } = this.#context;
+    const stopped = new Promise<void>((resolve) =>
+      this.#abort.signal.addEventListener("abort", () => resolve(), { once: true })
+    );
+    this.#rebuilding = (async () => {
+      for (let attempt = 1; !this.#abort.signal.aborted; attempt++) {
+        await this.#consumer?.disconnect().catch(() => {});
+        await this.#producer?.disconnect().catch(() => {});
+        try {
+          await Promise.race([this.#connect(kafka), stopped]);
+          if (!this.#abort.signal.aborted) log.info("kafka consumer rebuilt", { attempt });
+          return;
+        } catch (error) {
+          const waitMs = Math.min(10_000, 500 * 2 ** (attempt - 1));
+          log.warn("kafka consumer rebuild failed; retrying", { attempt, waitMs, error });
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, waitMs);
+            stopped.then(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+        }
+      }
+    })().finally(() => {
+      this.#rebuilding = undefined;
+    });
+  }
+
   async #stop(): Promise<void> {
     this.#abort.abort(new Error("consumer stopping"));
+    await this.#rebuilding;
     // disconnect() waits for the eachBatch in progress, then leaves the group.
     await this.#consumer?.disconnect().catch((error) =>
       this.#context.log.warn("kafka consumer disconnect failed", { error })
@@ -247,6 +287,10 @@ export class KafkaConsumer implements Consumer {
         error: event.payload.error,
         restart: event.payload.restart,
       });
+      // kafkajs restarts by itself unless the error is not retriable (e.g. "the
+      // coordinator is not aware of this member" after a broker restart); then
+      // the hub would stop consuming for good, so it rebuilds the client.
+      if (event.payload.restart === false && this.#consumer === consumer) this.#rebuild();
     });
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
