@@ -385,7 +385,9 @@ export class FileTailer {
     const position = this.#splitter.position;
     if (size < position) return true;
     const expected = this.#fingerprint;
-    if (size === position || expected.length === 0) return false;
+    // Equal sizes are checked too: copytruncate followed by writes of exactly
+    // the length read (lines of one length) leaves the size where it was.
+    if (expected.length === 0) return false;
     await this.#file.seek(position - expected.length, Deno.SeekMode.Start);
     const actual = await readExactly(this.#file, expected.length);
     await this.#file.seek(position, Deno.SeekMode.Start);

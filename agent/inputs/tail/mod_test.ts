@@ -129,6 +129,28 @@ Deno.test("tail notices a file truncated and written past its read position betw
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("tail notices a copytruncate followed by writes of exactly the length read", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/app.log`;
+  await Deno.writeTextFile(path, "");
+  const ctx = recordingContext();
+  await withTail(fastConfig(dir, { poll_ms: 300 }), ctx, async () => {
+    await append(path, numbered(0, 5).join("\n") + "\n");
+    await waitFor(() => ctx.rows.logs.length === 5);
+    // Within one poll interval: two more lines, the copy, the truncation, and
+    // new lines as long as the five read, so the size is where it was.
+    await append(path, numbered(5, 7).join("\n") + "\n");
+    await Deno.copyFile(path, `${path}.1`);
+    const rewritten = ["line 7", "line 8", "line 9", "line x", "line y"];
+    await Deno.writeTextFile(path, rewritten.join("\n") + "\n");
+    assertEquals((await Deno.stat(path)).size, numbered(0, 5).join("\n").length + 1);
+    await waitFor(() => ctx.rows.logs.length >= 12, { message: "the copy's and the new lines" });
+    await new Promise((r) => setTimeout(r, 400)); // a second poll must not repeat them
+    assertEquals(messages(ctx), [...numbered(0, 7), ...rewritten]);
+  });
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("tail joins multi-line records by a start pattern, closing the last after a timeout", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/app.log`;
