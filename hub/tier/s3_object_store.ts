@@ -71,7 +71,16 @@ export class S3ObjectStore implements ObjectStore {
     });
   }
 
-  async put(key: string, file: string, metadata: Record<string, string>): Promise<void> {
+  put(key: string, file: string, metadata: Record<string, string>): Promise<void> {
+    return this.#upload(key, file, metadata, undefined);
+  }
+
+  async #upload(
+    key: string,
+    file: string,
+    metadata: Record<string, string>,
+    storageClass: StorageClass | undefined,
+  ): Promise<void> {
     const size = (await Deno.stat(file)).size;
     if (size <= this.#config.multipart_threshold_bytes) {
       const body = await Deno.readFile(file);
@@ -84,11 +93,12 @@ export class S3ObjectStore implements ObjectStore {
           ContentMD5: createHash("md5").update(body).digest("base64"),
           ContentType: "application/vnd.apache.parquet",
           Metadata: metadata,
+          StorageClass: storageClass,
         }),
       );
       return;
     }
-    await this.#putMultipart(key, file, metadata);
+    await this.#putMultipart(key, file, metadata, storageClass);
   }
 
   expectedEtag(file: string): Promise<string> {
@@ -101,16 +111,8 @@ export class S3ObjectStore implements ObjectStore {
 
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
-      const out = await this.#client.send(
-        new HeadObjectCommand({ Bucket: this.#config.bucket, Key: this.#key(key) }),
-      );
-      return {
-        key,
-        size: out.ContentLength ?? -1,
-        etag: unquote(out.ETag ?? ""),
-        storageClass: out.StorageClass ?? "STANDARD",
-        lastModified: out.LastModified ?? new Date(0),
-      };
+      const { metadata: _metadata, ...info } = await this.#headOrThrow(key);
+      return info;
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -162,14 +164,56 @@ export class S3ObjectStore implements ObjectStore {
     return found;
   }
 
+  /**
+   * Moves `key` to `storageClass` and checks that the server says so.
+   *
+   * S3 changes the class with a copy of the object onto itself. Some
+   * S3-compatible servers (S3Proxy 4.1 among them) ignore the class on a copy
+   * but keep it on an upload: when HEAD still shows the old class, the object
+   * is downloaded, checked against its ETag and uploaded again with the class.
+   *
+   * @throws {Error} when the server still reports another class (the catalog
+   * then keeps the object as it was, and the next pass tries again).
+   */
   async archive(key: string, storageClass: string): Promise<void> {
+    const before = await this.#headOrThrow(key);
+    if (before.storageClass === storageClass) return;
+    await this.#copyWithClass(key, storageClass, before);
+    const copied = await this.#headOrThrow(key);
+    if (copied.storageClass === storageClass) return;
+    await this.#rewriteWithClass(key, storageClass, copied);
+    const rewritten = await this.#headOrThrow(key);
+    if (rewritten.storageClass !== storageClass || rewritten.etag !== copied.etag) {
+      throw new Error(
+        `archive ${key}: the server reports class ${rewritten.storageClass} and ETag ` +
+          `${rewritten.etag}; expected ${storageClass} and ${copied.etag}`,
+      );
+    }
+  }
+
+  async #headOrThrow(key: string): Promise<ObjectInfo & { metadata: Record<string, string> }> {
+    const out = await this.#client.send(
+      new HeadObjectCommand({ Bucket: this.#config.bucket, Key: this.#key(key) }),
+    );
+    return {
+      key,
+      size: out.ContentLength ?? -1,
+      etag: unquote(out.ETag ?? ""),
+      storageClass: out.StorageClass ?? "STANDARD",
+      lastModified: out.LastModified ?? new Date(0),
+      metadata: out.Metadata ?? {},
+    };
+  }
+
+  async #copyWithClass(
+    key: string,
+    storageClass: string,
+    current: { metadata: Record<string, string> },
+  ): Promise<void> {
     const full = this.#key(key);
     // A copy onto itself must change something S3 counts as metadata: some
-    // S3-compatible servers (S3Proxy) do not count the storage class alone,
-    // so the metadata is replaced by itself as well.
-    const current = await this.#client.send(
-      new HeadObjectCommand({ Bucket: this.#config.bucket, Key: full }),
-    );
+    // S3-compatible servers do not count the storage class alone, so the
+    // metadata is replaced by itself as well.
     await this.#client.send(
       new CopyObjectCommand({
         Bucket: this.#config.bucket,
@@ -177,10 +221,30 @@ export class S3ObjectStore implements ObjectStore {
         CopySource: `${this.#config.bucket}/${encodeURIComponent(full).replaceAll("%2F", "/")}`,
         StorageClass: storageClass as StorageClass,
         MetadataDirective: "REPLACE",
-        Metadata: current.Metadata ?? {},
-        ContentType: current.ContentType ?? "application/vnd.apache.parquet",
+        Metadata: current.metadata,
+        ContentType: "application/vnd.apache.parquet",
       }),
     );
+  }
+
+  /** Downloads `key`, checks it against its ETag, uploads it again in `storageClass`. */
+  async #rewriteWithClass(
+    key: string,
+    storageClass: string,
+    current: ObjectInfo & { metadata: Record<string, string> },
+  ): Promise<void> {
+    const dir = await Deno.makeTempDir({ prefix: "tributary-archive-" });
+    try {
+      const file = `${dir}/object.parquet`;
+      await this.download(key, file);
+      const etag = await this.expectedEtag(file);
+      if (etag !== current.etag) {
+        throw new Error(`archive ${key}: downloaded ETag ${etag}, the server says ${current.etag}`);
+      }
+      await this.#upload(key, file, current.metadata, storageClass as StorageClass);
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
   }
 
   close(): void {
@@ -189,7 +253,12 @@ export class S3ObjectStore implements ObjectStore {
     this.#client.destroy();
   }
 
-  async #putMultipart(key: string, file: string, metadata: Record<string, string>): Promise<void> {
+  async #putMultipart(
+    key: string,
+    file: string,
+    metadata: Record<string, string>,
+    storageClass: StorageClass | undefined,
+  ): Promise<void> {
     const bucket = this.#config.bucket;
     const full = this.#key(key);
     const created = await this.#client.send(
@@ -198,6 +267,7 @@ export class S3ObjectStore implements ObjectStore {
         Key: full,
         ContentType: "application/vnd.apache.parquet",
         Metadata: metadata,
+        StorageClass: storageClass,
       }),
     );
     const uploadId = created.UploadId;

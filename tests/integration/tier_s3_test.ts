@@ -114,8 +114,8 @@ Deno.test("tiering to S3Proxy: layout, aws CLI listing, pyarrow schema, queries 
     assertEquals(recent[0]![0], 2n * 720n);
 
     // Cold retention, days later: readings objects are deleted from the bucket; trades objects
-    // are archived (copied onto themselves with the archive storage class; S3Proxy's filesystem
-    // backend does not keep storage classes, so only the catalog shows it) and leave queries.
+    // are archived and leave queries. S3Proxy ignores the class on a copy, so the store uploads
+    // them again with it; the aws CLI (an independent client) sees the class on the server.
     env.setNow(T0 + 5n * 24n * HOUR);
     const expired = await env.tier.runPass();
     assertEquals(expired.errors, []);
@@ -126,6 +126,22 @@ Deno.test("tiering to S3Proxy: layout, aws CLI listing, pyarrow schema, queries 
     const trades = await listObjects(check2, { kinds: ["trades"] });
     check2.closeSync();
     assertEquals(trades.map((o) => o.storageClass), ["GLACIER", "GLACIER", "GLACIER"]);
+    for (const o of trades) {
+      const head = JSON.parse(
+        await awsCli(
+          s3.endpoint,
+          s3.awsEnv(),
+          "s3api",
+          "head-object",
+          "--bucket",
+          "cold",
+          "--key",
+          `hub-a/${o.key}`,
+        ),
+      ) as { StorageClass?: string; ETag: string };
+      assertEquals(head.StorageClass, "GLACIER", o.key);
+      assertEquals(head.ETag.replaceAll('"', ""), o.etag, `${o.key} kept its bytes`);
+    }
     assertEquals(await env.query("SELECT count(*) FROM trades"), [[0n]]);
     assertEquals(await env.query("SELECT count(*) FROM readings"), [[0n]]);
     assertEquals(await env.query("SELECT count(*) FROM quotes"), [[3n * 720n]]);
