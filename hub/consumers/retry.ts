@@ -5,6 +5,7 @@
  * @module
  */
 import { RetryableError } from "@tributary/shared/errors";
+import type { Logger } from "@tributary/shared/log";
 
 /** Options of {@linkcode retryUntilDone}. */
 export interface RetryOptions {
@@ -63,4 +64,50 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }, ms);
     signal.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/** Retry tuning a consumer takes beyond its config file (tests use short delays). */
+export interface ConsumerRetryTuning {
+  /** First retry delay ceiling after a retryable failure, in ms. @default 100 */
+  retryInitialDelayMs?: number;
+  /** Largest retry delay ceiling, in ms. @default 30000 */
+  retryMaxDelayMs?: number;
+}
+
+/** What {@linkcode handlingRetryOptions} reports to: the hub's retry counter and its log. */
+export interface RetryReporting {
+  metrics: { retries: { inc(labels: { reason: string }): void } };
+  log: Logger;
+}
+
+/**
+ * The {@linkcode RetryOptions} a consumer hands {@linkcode retryUntilDone}
+ * for one message: its tuning, its stop signal, and an `onRetry` that counts
+ * the retry by reason (`tributary_hub_retries_total`) and logs `message` at
+ * warn level with the topic, attempt and delay.
+ *
+ * @example
+ * ```ts
+ * await retryUntilDone(
+ *   () => handler.handle({ source: "mqtt", topic, payload }),
+ *   handlingRetryOptions(signal, options, context, "message handling failed; retrying", topic),
+ * );
+ * ```
+ */
+export function handlingRetryOptions(
+  signal: AbortSignal,
+  tuning: ConsumerRetryTuning,
+  reporting: RetryReporting,
+  message: string,
+  topic: string,
+): RetryOptions {
+  return {
+    signal,
+    initialDelayMs: tuning.retryInitialDelayMs,
+    maxDelayMs: tuning.retryMaxDelayMs,
+    onRetry: (error, attempt, delayMs) => {
+      reporting.metrics.retries.inc({ reason: error.reason });
+      reporting.log.warn(message, { topic, attempt, delay_ms: delayMs, error });
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import { assertEquals, assertRejects } from "@tributary/shared/testing/asserts";
 import { PermanentError, RetryableError } from "@tributary/shared/errors";
-import { retryUntilDone } from "./retry.ts";
+import { createLogger } from "@tributary/shared/log";
+import { handlingRetryOptions, retryUntilDone } from "./retry.ts";
 
 Deno.test("retryUntilDone retries retryable failures with growing, jittered delays", async () => {
   let calls = 0;
@@ -41,4 +42,31 @@ Deno.test("retryUntilDone stops waiting when the signal aborts", async () => {
   );
   setTimeout(() => controller.abort(new Error("stopping")), 10);
   await assertRejects(() => pending, Error, "stopping");
+});
+
+Deno.test("handlingRetryOptions passes the tuning through and counts and logs each retry", async () => {
+  const counted: string[] = [];
+  const lines: Record<string, unknown>[] = [];
+  const options = handlingRetryOptions(
+    new AbortController().signal,
+    { retryInitialDelayMs: 1, retryMaxDelayMs: 2 },
+    {
+      metrics: { retries: { inc: ({ reason }) => counted.push(reason) } },
+      log: createLogger({ level: "debug", sink: (line) => lines.push(JSON.parse(line)) }),
+    },
+    "message handling failed; retrying",
+    "tributary/v1/a1/readings",
+  );
+  assertEquals([options.initialDelayMs, options.maxDelayMs], [1, 2]);
+  let calls = 0;
+  await retryUntilDone(() => {
+    calls++;
+    if (calls < 3) return Promise.reject(new RetryableError("db_busy", "try later"));
+    return Promise.resolve();
+  }, options);
+  assertEquals(counted, ["db_busy", "db_busy"]);
+  assertEquals(lines.map((l) => [l.level, l.msg, l.topic, l.attempt]), [
+    ["warn", "message handling failed; retrying", "tributary/v1/a1/readings", 1],
+    ["warn", "message handling failed; retrying", "tributary/v1/a1/readings", 2],
+  ]);
 });

@@ -7,14 +7,7 @@
  */
 import { ConfigError } from "@tributary/shared/errors";
 import { type Kind, KINDS } from "@tributary/shared/records";
-import {
-  readBool,
-  readChoice,
-  readInt,
-  readString,
-  readTable,
-  rejectUnknownKeys,
-} from "@tributary/shared/config/fields";
+import { readTable, rejectUnknownKeys, tableReader } from "@tributary/shared/config/fields";
 
 /** Environment variable that overrides `tier.s3.secret_access_key`. */
 export const S3_SECRET_ENV = "TRIBUTARY_S3_SECRET_ACCESS_KEY";
@@ -182,33 +175,21 @@ export function validateTierConfig(
   const kinds = {} as Record<Kind, KindTierConfig>;
   for (const kind of KINDS) kinds[kind] = validateKind(t[kind], `${field}.${kind}`);
   const s3 = validateS3(t.s3, `${field}.s3`, env);
-  const store = readChoice(t.store, `${field}.store`, d.store, ["local", "s3"]);
+  const r = tableReader(t, field, d);
+  const store = r.choice("store", ["local", "s3"]);
   if (store === "s3" && s3.bucket === "") {
     throw new ConfigError(`${field}.s3.bucket`, s3.bucket, 'a bucket name when store = "s3"');
   }
   return {
-    enabled: readBool(t.enabled, `${field}.enabled`, d.enabled),
+    enabled: r.bool("enabled"),
     store,
-    local_dir: readString(t.local_dir, `${field}.local_dir`, d.local_dir),
-    work_dir: readString(t.work_dir, `${field}.work_dir`, d.work_dir),
-    cache_dir: readString(t.cache_dir, `${field}.cache_dir`, d.cache_dir),
-    cache_max_bytes: readInt(t.cache_max_bytes, `${field}.cache_max_bytes`, d.cache_max_bytes, {
-      min: 1_048_576,
-    }),
-    interval_s: readInt(t.interval_s, `${field}.interval_s`, d.interval_s, {
-      min: 1,
-      max: 86_400,
-    }),
-    row_group_rows: readInt(t.row_group_rows, `${field}.row_group_rows`, d.row_group_rows, {
-      min: 1024,
-      max: 10_000_000,
-    }),
-    compact_below_bytes: readInt(
-      t.compact_below_bytes,
-      `${field}.compact_below_bytes`,
-      d.compact_below_bytes,
-      { min: 0 },
-    ),
+    local_dir: r.string("local_dir"),
+    work_dir: r.string("work_dir"),
+    cache_dir: r.string("cache_dir"),
+    cache_max_bytes: r.int("cache_max_bytes", { min: 1_048_576 }),
+    interval_s: r.int("interval_s", { min: 1, max: 86_400 }),
+    row_group_rows: r.int("row_group_rows", { min: 1024, max: 10_000_000 }),
+    compact_below_bytes: r.int("compact_below_bytes", { min: 0 }),
     kinds,
     s3,
   };
@@ -218,21 +199,12 @@ function validateKind(raw: unknown, field: string): KindTierConfig {
   const d = defaultKindTierConfig();
   const t = readTable(raw, field);
   rejectUnknownKeys(t, KIND_KEYS, field);
+  const r = tableReader(t, field, d);
   return {
-    hot_retention_s: readInt(t.hot_retention_s, `${field}.hot_retention_s`, d.hot_retention_s, {
-      min: 0,
-    }),
-    cold_retention_days: readInt(
-      t.cold_retention_days,
-      `${field}.cold_retention_days`,
-      d.cold_retention_days,
-      { min: 0, max: 36_500 },
-    ),
-    cold_action: readChoice(t.cold_action, `${field}.cold_action`, d.cold_action, [
-      "delete",
-      "archive",
-    ]),
-    partition: readChoice(t.partition, `${field}.partition`, d.partition, ["date", "hour"]),
+    hot_retention_s: r.int("hot_retention_s", { min: 0 }),
+    cold_retention_days: r.int("cold_retention_days", { min: 0, max: 36_500 }),
+    cold_action: r.choice("cold_action", ["delete", "archive"]),
+    partition: r.choice("partition", ["date", "hour"]),
   };
 }
 
@@ -244,11 +216,12 @@ function validateS3(
   const d = defaultTierConfig().s3;
   const t = readTable(raw, field);
   rejectUnknownKeys(t, S3_KEYS, field);
-  const endpoint = readString(t.endpoint, `${field}.endpoint`, d.endpoint);
+  const r = tableReader(t, field, d);
+  const endpoint = r.string("endpoint");
   if (endpoint !== "" && !/^https?:\/\/[^/]+\/?$/.test(endpoint)) {
     throw new ConfigError(`${field}.endpoint`, endpoint, 'an http(s) URL like "http://host:port"');
   }
-  const prefix = readString(t.prefix, `${field}.prefix`, d.prefix);
+  const prefix = r.string("prefix");
   if (prefix.startsWith("/") || (prefix !== "" && !prefix.endsWith("/"))) {
     throw new ConfigError(
       `${field}.prefix`,
@@ -258,39 +231,16 @@ function validateS3(
   }
   return {
     endpoint,
-    region: readString(t.region, `${field}.region`, d.region, { nonEmpty: true }),
-    bucket: readString(t.bucket, `${field}.bucket`, d.bucket),
+    region: r.string("region", { nonEmpty: true }),
+    bucket: r.string("bucket"),
     prefix,
-    force_path_style: readBool(t.force_path_style, `${field}.force_path_style`, d.force_path_style),
-    access_key_id: env(S3_ACCESS_KEY_ENV) ??
-      readString(t.access_key_id, `${field}.access_key_id`, d.access_key_id),
-    secret_access_key: env(S3_SECRET_ENV) ??
-      readString(t.secret_access_key, `${field}.secret_access_key`, d.secret_access_key),
-    multipart_threshold_bytes: readInt(
-      t.multipart_threshold_bytes,
-      `${field}.multipart_threshold_bytes`,
-      d.multipart_threshold_bytes,
-      { min: 5_242_880 },
-    ),
-    part_size_bytes: readInt(t.part_size_bytes, `${field}.part_size_bytes`, d.part_size_bytes, {
-      min: 5_242_880,
-      max: 5_368_709_120,
-    }),
-    max_attempts: readInt(t.max_attempts, `${field}.max_attempts`, d.max_attempts, {
-      min: 1,
-      max: 20,
-    }),
-    request_timeout_ms: readInt(
-      t.request_timeout_ms,
-      `${field}.request_timeout_ms`,
-      d.request_timeout_ms,
-      { min: 100, max: 3_600_000 },
-    ),
-    archive_storage_class: readString(
-      t.archive_storage_class,
-      `${field}.archive_storage_class`,
-      d.archive_storage_class,
-      { nonEmpty: true },
-    ),
+    force_path_style: r.bool("force_path_style"),
+    access_key_id: env(S3_ACCESS_KEY_ENV) ?? r.string("access_key_id"),
+    secret_access_key: env(S3_SECRET_ENV) ?? r.string("secret_access_key"),
+    multipart_threshold_bytes: r.int("multipart_threshold_bytes", { min: 5_242_880 }),
+    part_size_bytes: r.int("part_size_bytes", { min: 5_242_880, max: 5_368_709_120 }),
+    max_attempts: r.int("max_attempts", { min: 1, max: 20 }),
+    request_timeout_ms: r.int("request_timeout_ms", { min: 100, max: 3_600_000 }),
+    archive_storage_class: r.string("archive_storage_class", { nonEmpty: true }),
   };
 }

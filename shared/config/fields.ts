@@ -76,15 +76,7 @@ export function readInt(
   fallback: number,
   range: RangeOptions,
 ): number {
-  if (value === undefined) return fallback;
-  const n = typeof value === "bigint" ? Number(value) : value;
-  if (
-    typeof n !== "number" || !Number.isSafeInteger(n) || n < range.min ||
-    (range.max !== undefined && n > range.max)
-  ) {
-    throw new ConfigError(field, value, describeRange("an integer", range));
-  }
-  return n;
+  return readInRange(value, field, fallback, range, "an integer", Number.isSafeInteger);
 }
 
 /**
@@ -98,13 +90,25 @@ export function readNumber(
   fallback: number,
   range: RangeOptions,
 ): number {
+  return readInRange(value, field, fallback, range, "a number", Number.isFinite);
+}
+
+/** {@linkcode readInt} and {@linkcode readNumber}: `kind` names what `isKind` accepts. */
+function readInRange(
+  value: unknown,
+  field: string,
+  fallback: number,
+  range: RangeOptions,
+  kind: string,
+  isKind: (n: number) => boolean,
+): number {
   if (value === undefined) return fallback;
   const n = typeof value === "bigint" ? Number(value) : value;
   if (
-    typeof n !== "number" || !Number.isFinite(n) || n < range.min ||
+    typeof n !== "number" || !isKind(n) || n < range.min ||
     (range.max !== undefined && n > range.max)
   ) {
-    throw new ConfigError(field, value, describeRange("a number", range));
+    throw new ConfigError(field, value, describeRange(kind, range));
   }
   return n;
 }
@@ -215,4 +219,61 @@ export function formatListen(address: ListenAddress): string {
   return address.hostname.includes(":")
     ? `[${address.hostname}]:${address.port}`
     : `${address.hostname}:${address.port}`;
+}
+
+/** The keys of `D` whose values are of type `V`. */
+export type KeysOfType<D, V> = { [K in keyof D]-?: D[K] extends V ? K : never }[keyof D] & string;
+
+/**
+ * The readers above bound to one table, its dotted path and its defaults:
+ * each takes an option's key, reads `table[key]` as `<field>.<key>` and falls
+ * back to `defaults[key]`. Keys are checked against the config type.
+ */
+export interface TableReader<D> {
+  /** The dotted path of `key`, for errors: `<field>.<key>`. */
+  path(key: keyof D & string): string;
+  /** {@linkcode readInt} of `key`. */
+  int(key: KeysOfType<D, number>, range: RangeOptions): number;
+  /** {@linkcode readNumber} of `key`. */
+  number(key: KeysOfType<D, number>, range: RangeOptions): number;
+  /** {@linkcode readString} of `key`. */
+  string(key: KeysOfType<D, string>, options?: ReadStringOptions): string;
+  /** {@linkcode readBool} of `key`. */
+  bool(key: KeysOfType<D, boolean>): boolean;
+  /** {@linkcode readChoice} of `key`, one of `allowed`. */
+  choice<K extends KeysOfType<D, string>>(key: K, allowed: readonly D[K][]): D[K];
+}
+
+/**
+ * Binds the field readers to `table` (already checked with
+ * {@linkcode readTable}), its path `field` and the config's `defaults`.
+ *
+ * @example
+ * ```ts
+ * const d = defaultTailConfig();
+ * const r = tableReader(table, "inputs.tail", d);
+ * const poll_ms = r.int("poll_ms", { min: 1, max: 60_000 }); // "inputs.tail.poll_ms" in errors
+ * ```
+ */
+export function tableReader<D extends object>(
+  table: Table,
+  field: string,
+  defaults: D,
+): TableReader<D> {
+  const path = (key: string) => field === "" ? key : `${field}.${key}`;
+  const fallback = <T>(key: string) => (defaults as Record<string, unknown>)[key] as T;
+  return {
+    path,
+    int: (key, range) => readInt(table[key], path(key), fallback(key), range),
+    number: (key, range) => readNumber(table[key], path(key), fallback(key), range),
+    string: (key, options) => readString(table[key], path(key), fallback(key), options),
+    bool: (key) => readBool(table[key], path(key), fallback(key)),
+    choice: <K extends KeysOfType<D, string>>(key: K, allowed: readonly D[K][]) =>
+      readChoice<D[K] & string>(
+        table[key],
+        path(key),
+        fallback(key),
+        allowed as readonly (D[K] & string)[],
+      ),
+  };
 }

@@ -10,6 +10,7 @@ import {
   readString,
   readTable,
   rejectUnknownKeys,
+  tableReader,
 } from "./fields.ts";
 
 Deno.test("readInt returns the fallback for undefined and checks range and integrality", () => {
@@ -105,4 +106,34 @@ Deno.test("formatListen is the inverse of readListen", () => {
   for (const text of ["127.0.0.1:9", "[::1]:0"]) {
     assertEquals(formatListen(readListen(text, "l", "")), text);
   }
+});
+
+Deno.test("tableReader reads each key of the table with its default, and names <field>.<key> in errors", () => {
+  const defaults = { poll_ms: 100, ratio: 0.5, source: "app", follow: true, start_at: "end" };
+  const r = tableReader(
+    { poll_ms: 250, source: "db", start_at: "beginning" },
+    "inputs.tail",
+    defaults,
+  );
+  assertEquals(r.path("poll_ms"), "inputs.tail.poll_ms");
+  assertEquals(r.int("poll_ms", { min: 1 }), 250);
+  assertEquals(r.number("ratio", { min: 0, max: 1 }), 0.5);
+  assertEquals(r.string("source", { nonEmpty: true }), "db");
+  assertEquals(r.bool("follow"), true);
+  assertEquals(r.choice("start_at", ["beginning", "end"]), "beginning");
+  const bad = tableReader(
+    { poll_ms: 0, ratio: 2, source: 1, follow: "yes", start_at: "middle" },
+    "inputs.tail",
+    defaults,
+  );
+  const cases: [() => unknown, string][] = [
+    [() => bad.int("poll_ms", { min: 1 }), "inputs.tail.poll_ms: got 0, expected an integer >= 1"],
+    [() => bad.number("ratio", { min: 0, max: 1 }), "inputs.tail.ratio: got 2"],
+    [() => bad.string("source"), "inputs.tail.source: got 1"],
+    [() => bad.bool("follow"), 'inputs.tail.follow: got "yes"'],
+    [() => bad.choice("start_at", ["beginning", "end"]), 'one of "beginning", "end"'],
+  ];
+  for (const [read, message] of cases) assertThrows(read, ConfigError, message);
+  // At the root of a file, the key alone is the path.
+  assertEquals(tableReader({}, "", defaults).path("poll_ms"), "poll_ms");
 });

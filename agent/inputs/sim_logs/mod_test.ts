@@ -1,7 +1,6 @@
 import { ConfigError } from "@tributary/shared/errors";
-import { createLogger } from "@tributary/shared/log";
-import type { Kind, LogLine } from "@tributary/shared/records";
 import { assertEquals, assertThrows } from "@tributary/shared/testing/asserts";
+import { recordingContext } from "../testing/context.ts";
 import { createLogSimulator, simLogs } from "./mod.ts";
 
 Deno.test("simLogs.validate merges defaults and bounds sources", () => {
@@ -17,28 +16,18 @@ Deno.test("simLogs.validate merges defaults and bounds sources", () => {
 });
 
 Deno.test("simLogs input writes limit lines that the generator reproduces", async () => {
-  const written: LogLine[] = [];
+  const ctx = recordingContext();
   const input = simLogs.create(
     simLogs.validate({ seed: 5, rate: 4000, limit: 120, tick_ms: 5 }, "in"),
-    {
-      agent: "edge-1",
-      id: "test#0",
-      readCheckpoint: () => Promise.resolve(undefined),
-      rejected: () => {},
-      log: createLogger({ sink: () => {} }),
-      write: <K extends Kind>(kind: K, rows: readonly unknown[]) => {
-        assertEquals(kind, "logs");
-        written.push(...rows as LogLine[]);
-        return Promise.resolve();
-      },
-    },
+    ctx,
   );
   await input.start();
   await input.done;
   await input.stop();
+  assertEquals(ctx.rows.readings.length + ctx.rows.trades.length + ctx.rows.quotes.length, 0);
   const sim = createLogSimulator({ seed: 5, sources: 5, hosts: 3 });
   assertEquals(
-    written.map(({ ts: _t, recv_ts: _r, ...rest }) => rest),
+    ctx.rows.logs.map(({ ts: _t, recv_ts: _r, ...rest }) => rest),
     Array.from({ length: 120 }, () => sim.next()),
   );
 });

@@ -1,7 +1,6 @@
 import { ConfigError } from "@tributary/shared/errors";
-import { createLogger } from "@tributary/shared/log";
-import type { Kind, Reading } from "@tributary/shared/records";
 import { assert, assertEquals, assertThrows } from "@tributary/shared/testing/asserts";
+import { recordingContext } from "../testing/context.ts";
 import { createSensorSimulator, simSensors } from "./mod.ts";
 
 Deno.test("simSensors.validate merges defaults and names bad fields", () => {
@@ -21,28 +20,19 @@ Deno.test("simSensors.validate merges defaults and names bad fields", () => {
 });
 
 Deno.test("simSensors input writes limit rows that the generator reproduces", async () => {
-  const written: Reading[] = [];
+  const ctx = recordingContext();
   const config = simSensors.validate(
     { seed: 11, rate: 5000, limit: 300, sensors: 6, tick_ms: 5 },
     "in",
   );
-  const input = simSensors.create(config, {
-    agent: "edge-1",
-    id: "test#0",
-    readCheckpoint: () => Promise.resolve(undefined),
-    rejected: () => {},
-    log: createLogger({ sink: () => {} }),
-    write: <K extends Kind>(kind: K, rows: readonly unknown[]) => {
-      assertEquals(kind, "readings");
-      written.push(...rows as Reading[]);
-      return Promise.resolve();
-    },
-  });
+  const input = simSensors.create(config, ctx);
   await input.start();
   await input.done;
   await input.stop();
   await input.stop();
+  const written = ctx.rows.readings;
   assertEquals(written.length, 300);
+  assertEquals(ctx.rows.logs.length + ctx.rows.trades.length + ctx.rows.quotes.length, 0);
   const sim = createSensorSimulator({ seed: 11, sensors: 6, site: "plant-1", sensorsPerLine: 8 });
   for (const row of written) {
     const { ts, recv_ts, ...rest } = row;
@@ -54,14 +44,7 @@ Deno.test("simSensors input writes limit rows that the generator reproduces", as
 });
 
 Deno.test("simSensors input stop is safe before start", async () => {
-  const input = simSensors.create(simSensors.defaultConfig(), {
-    agent: "a",
-    id: "test#0",
-    readCheckpoint: () => Promise.resolve(undefined),
-    rejected: () => {},
-    log: createLogger({ sink: () => {} }),
-    write: () => Promise.resolve(),
-  });
+  const input = simSensors.create(simSensors.defaultConfig(), recordingContext({ agent: "a" }));
   await input.stop();
   await input.start();
   assertEquals(input.written(), {});

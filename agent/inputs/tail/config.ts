@@ -7,13 +7,12 @@
  */
 import { ConfigError } from "@tributary/shared/errors";
 import {
-  readChoice,
-  readInt,
   readString,
   readTable,
   rejectUnknownKeys,
+  tableReader,
 } from "@tributary/shared/config/fields";
-import { LOG_LEVELS, type LogLevel } from "@tributary/shared/records";
+import { LOG_LEVELS } from "@tributary/shared/records";
 import { defaultSkewWindow, readSkewWindow } from "../processors/skew.ts";
 
 /** Where a file seen for the first time (no checkpoint) is read from, at agent start. */
@@ -120,42 +119,21 @@ export function validateTailConfig(raw: unknown, field: string): TailConfig {
       );
     }
   }
+  const r = tableReader(table, field, d);
   return {
     paths: [...paths] as string[],
-    start_at: readChoice(table.start_at, `${field}.start_at`, d.start_at, START_AT),
+    start_at: r.choice("start_at", START_AT),
     multiline_start: multiline,
-    multiline_max_lines: readInt(
-      table.multiline_max_lines,
-      `${field}.multiline_max_lines`,
-      d.multiline_max_lines,
-      { min: 1, max: 100_000 },
-    ),
-    multiline_timeout_ms: readInt(
-      table.multiline_timeout_ms,
-      `${field}.multiline_timeout_ms`,
-      d.multiline_timeout_ms,
-      { min: 1, max: 3_600_000 },
-    ),
-    max_line_bytes: readInt(table.max_line_bytes, `${field}.max_line_bytes`, d.max_line_bytes, {
-      min: 16,
-      max: 16 * 1024 * 1024,
-    }),
-    poll_ms: readInt(table.poll_ms, `${field}.poll_ms`, d.poll_ms, { min: 1, max: 60_000 }),
-    rescan_ms: readInt(table.rescan_ms, `${field}.rescan_ms`, d.rescan_ms, {
-      min: 1,
-      max: 3_600_000,
-    }),
-    rotate_wait_ms: readInt(table.rotate_wait_ms, `${field}.rotate_wait_ms`, d.rotate_wait_ms, {
-      min: 0,
-      max: 600_000,
-    }),
-    read_bytes: readInt(table.read_bytes, `${field}.read_bytes`, d.read_bytes, {
-      min: 4096,
-      max: 256 * 1024 * 1024,
-    }),
-    source: readString(table.source, `${field}.source`, d.source),
-    level: readChoice(table.level, `${field}.level`, d.level, LEVEL_MODES) as LogLevel | "auto",
-    timestamp: readChoice(table.timestamp, `${field}.timestamp`, d.timestamp, TIMESTAMP_MODES),
+    multiline_max_lines: r.int("multiline_max_lines", { min: 1, max: 100_000 }),
+    multiline_timeout_ms: r.int("multiline_timeout_ms", { min: 1, max: 3_600_000 }),
+    max_line_bytes: r.int("max_line_bytes", { min: 16, max: 16 * 1024 * 1024 }),
+    poll_ms: r.int("poll_ms", { min: 1, max: 60_000 }),
+    rescan_ms: r.int("rescan_ms", { min: 1, max: 3_600_000 }),
+    rotate_wait_ms: r.int("rotate_wait_ms", { min: 0, max: 600_000 }),
+    read_bytes: r.int("read_bytes", { min: 4096, max: 256 * 1024 * 1024 }),
+    source: r.string("source"),
+    level: r.choice("level", LEVEL_MODES),
+    timestamp: r.choice("timestamp", TIMESTAMP_MODES),
     ...readSkewWindow(table, field),
   };
 }

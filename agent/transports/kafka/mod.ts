@@ -25,7 +25,6 @@
  */
 import { Buffer } from "node:buffer";
 import { type Consumer, Kafka, Partitioners, type Producer } from "kafkajs";
-import { parseAck } from "@tributary/shared/ack";
 import { PermanentError, RetryableError } from "@tributary/shared/errors";
 import {
   KAFKA_PASSWORD_ENV,
@@ -37,13 +36,9 @@ import {
 } from "@tributary/shared/kafka/connection";
 import type { Kind } from "@tributary/shared/records";
 import { backoffDelay } from "../../backoff.ts";
-import {
-  BatchRejectedError,
-  type OutgoingBatch,
-  type Transport,
-  type TransportContext,
-  type TransportFactory,
-} from "../transport.ts";
+import type { OutgoingBatch, Transport, TransportContext, TransportFactory } from "../transport.ts";
+import { oversizeError } from "../config.ts";
+import { ackKey, awaitHubAck, type HubAckCounters, HubAckWaiters } from "../hub_acks.ts";
 import {
   defaultKafkaTransportConfig,
   type KafkaTransportConfig,
@@ -52,8 +47,6 @@ import {
 
 export {
   defaultKafkaTransportConfig,
-  KAFKA_ACK_MODES,
-  type KafkaAckMode,
   type KafkaTransportConfig,
   validateKafkaTransportConfig,
 } from "./config.ts";
@@ -66,15 +59,8 @@ export const kafkaTransport: TransportFactory<KafkaTransportConfig> = {
   create: (config, ctx) => new KafkaTransport(config, ctx),
 };
 
-/** Counters of the hub acks a transport received. */
-export interface KafkaAckCounters {
-  /** Acks that settled a pending send. */
-  matched: number;
-  /** Well-formed acks for this agent with nothing pending (late, repeated). */
-  unknown: number;
-  /** Records with this agent's key that are not a valid ack. */
-  invalid: number;
-}
+/** Counters of the hub acks a transport received (invalid: records with this agent's key that are not an ack). */
+export type KafkaAckCounters = HubAckCounters;
 
 interface PendingSend {
   key: string;
@@ -93,18 +79,14 @@ interface QueuedSend {
   bytes: Uint8Array;
 }
 
-function ackKey(stream: string, firstSeq: bigint, lastSeq: bigint): string {
-  return `${stream}/${firstSeq}/${lastSeq}`;
-}
-
 /** A transport producing batches to Kafka; see the module documentation. */
 export class KafkaTransport implements Transport {
   readonly #config: KafkaTransportConfig;
   readonly #ctx: TransportContext;
   readonly #clientId: string;
   readonly #pending = new Set<PendingSend>();
-  readonly #awaiting = new Map<string, Set<PendingSend>>();
-  readonly #acks: KafkaAckCounters = { matched: 0, unknown: 0, invalid: 0 };
+  /** Sends awaiting the hub's ack (hub mode), and the counters of acks received. */
+  readonly #hubAcks = new HubAckWaiters<PendingSend>();
   /** Per stream: sends waiting for the producer, and whether a produce request is out. */
   readonly #queues = new Map<string, { waiting: QueuedSend[]; busy: boolean }>();
   #kafka: Kafka | undefined;
@@ -139,7 +121,7 @@ export class KafkaTransport implements Transport {
 
   /** Counters of hub acks received, as a snapshot. */
   ackCounters(): KafkaAckCounters {
-    return { ...this.#acks };
+    return this.#hubAcks.counters();
   }
 
   /**
@@ -181,14 +163,8 @@ export class KafkaTransport implements Transport {
     if (this.#stopped) {
       return Promise.reject(new RetryableError("stopped", "kafka transport is stopped"));
     }
-    if (message.bytes.byteLength > this.#config.max_message_bytes) {
-      return Promise.reject(
-        new PermanentError(
-          "too_large",
-          `message of ${message.bytes.byteLength} bytes exceeds transport.kafka.max_message_bytes (${this.#config.max_message_bytes})`,
-        ),
-      );
-    }
+    const oversize = oversizeError(message.bytes, "transport.kafka", this.#config);
+    if (oversize) return Promise.reject(oversize);
     const producer = this.#producer;
     if (producer === undefined || !this.connected) {
       return Promise.reject(
@@ -207,24 +183,14 @@ export class KafkaTransport implements Transport {
           pending.settled = true;
           clearTimeout(pending.timer);
           this.#pending.delete(pending);
-          const waiting = this.#awaiting.get(pending.key);
-          if (waiting?.delete(pending) && waiting.size === 0) this.#awaiting.delete(pending.key);
+          this.#hubAcks.forget(pending.key, pending);
           if (error) reject(error);
           else resolve();
         },
         onBrokerAck: () => {
           if (!hubAcks) return pending.settle();
           if (pending.settled) return;
-          clearTimeout(pending.timer);
-          pending.timer = setTimeout(() => {
-            this.#ctx.log.debug("no hub ack in time", { key });
-            pending.settle(
-              new RetryableError(
-                "ack_timeout",
-                `no hub ack within ${this.#config.ack_timeout_ms} ms of the broker's`,
-              ),
-            );
-          }, this.#config.ack_timeout_ms);
+          awaitHubAck(pending, this.#config.ack_timeout_ms, this.#ctx.log, "the broker's");
         },
       };
       pending.timer = setTimeout(() => {
@@ -237,11 +203,7 @@ export class KafkaTransport implements Transport {
       }, this.#config.send_timeout_ms);
       this.#pending.add(pending);
       // Registered before producing: the hub's ack may overtake the broker's.
-      if (hubAcks) {
-        const waiting = this.#awaiting.get(key);
-        if (waiting) waiting.add(pending);
-        else this.#awaiting.set(key, new Set([pending]));
-      }
+      if (hubAcks) this.#hubAcks.wait(key, pending);
       const queue = this.#queues.get(message.stream) ??
         (this.#queues.set(message.stream, { waiting: [], busy: false }).get(message.stream)!);
       queue.waiting.push({ pending, agent: message.agent, bytes: message.bytes });
@@ -542,30 +504,7 @@ export class KafkaTransport implements Transport {
   /** Settles the sends a hub ack names; ignores (and counts) anything else. */
   #onAckRecord(key: Buffer | null, value: Buffer | null): void {
     if (key === null || key.toString("utf8") !== this.#ctx.agent) return;
-    let ack;
-    try {
-      ack = parseAck(value === null ? new Uint8Array() : new Uint8Array(value));
-    } catch (error) {
-      this.#acks.invalid++;
-      this.#ctx.log.warn("invalid hub ack ignored", { size: value?.byteLength ?? 0, error });
-      return;
-    }
-    const waiting = this.#awaiting.get(ackKey(ack.stream, ack.firstSeq, ack.lastSeq));
-    if (waiting === undefined) {
-      this.#acks.unknown++;
-      return;
-    }
-    this.#acks.matched++;
-    for (const p of [...waiting]) {
-      p.settle(
-        ack.outcome === "rejected"
-          ? new BatchRejectedError(
-            ack.reason ?? "rejected",
-            `hub rejected ${ack.stream} ${ack.firstSeq}..${ack.lastSeq}: ${ack.reason}`,
-          )
-          : undefined,
-      );
-    }
+    this.#hubAcks.receive(value === null ? new Uint8Array() : new Uint8Array(value), this.#ctx.log);
   }
 }
 

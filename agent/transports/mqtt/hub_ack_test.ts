@@ -7,7 +7,7 @@ import { ackTopic, parseBatchTopic } from "@tributary/shared/topics";
 import { assert, assertEquals, assertRejects } from "@tributary/shared/testing/asserts";
 import { BatchRejectedError, type OutgoingBatch, type Transport } from "../transport.ts";
 import { defaultMqttConfig, type MqttConfig, type MqttTransport, mqttTransport } from "./mod.ts";
-import { startTestBroker, type TestBroker } from "./test_broker.ts";
+import { startTestBroker, type TestBroker, until } from "./test_broker.ts";
 
 const ctx = { agent: "edge-1", log: createLogger({ sink: () => {} }) };
 
@@ -29,14 +29,6 @@ const ack = (firstSeq: bigint, lastSeq: bigint, extra: Partial<HubAck> = {}): Hu
   outcome: "inserted",
   ...extra,
 });
-
-async function until(condition: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** A stand-in hub: a second client that sees batches and publishes acks when told. */
 interface FakeHub {

@@ -22,25 +22,18 @@
  */
 import { Buffer } from "node:buffer";
 import mqtt, { DefaultMessageIdProvider, type IClientOptions, type MqttClient } from "mqtt";
-import { parseAck } from "@tributary/shared/ack";
-import { PermanentError, RetryableError } from "@tributary/shared/errors";
+import { RetryableError } from "@tributary/shared/errors";
 import { mqttAuthTlsOptions } from "@tributary/shared/mqtt/connection";
 import { ackTopic, batchTopic, heartbeatTopic } from "@tributary/shared/topics";
 import { backoffDelay } from "../../backoff.ts";
-import {
-  BatchRejectedError,
-  type OutgoingBatch,
-  type Transport,
-  type TransportContext,
-  type TransportFactory,
-} from "../transport.ts";
+import type { OutgoingBatch, Transport, TransportContext, TransportFactory } from "../transport.ts";
+import { oversizeError } from "../config.ts";
+import { ackKey, awaitHubAck, type HubAckCounters, HubAckWaiters } from "../hub_acks.ts";
 import { defaultMqttConfig, type MqttConfig, validateMqttConfig } from "./config.ts";
 
 export {
   defaultMqttConfig,
-  MQTT_ACK_MODES,
   MQTT_MAX_PACKET,
-  type MqttAckMode,
   type MqttConfig,
   validateMqttConfig,
 } from "./config.ts";
@@ -64,19 +57,8 @@ interface PendingSend {
   settle(error?: Error): void;
 }
 
-/** Counters of the hub acks a transport received. */
-export interface MqttAckCounters {
-  /** Acks that settled a pending send. */
-  matched: number;
-  /** Well-formed acks for nothing pending (late, repeated, from before a restart). */
-  unknown: number;
-  /** Payloads on the ack topic that are not a valid ack. */
-  invalid: number;
-}
-
-function ackKey(stream: string, firstSeq: bigint, lastSeq: bigint): string {
-  return `${stream}/${firstSeq}/${lastSeq}`;
-}
+/** Counters of the hub acks a transport received (invalid: payloads on the ack topic that are not an ack). */
+export type MqttAckCounters = HubAckCounters;
 
 /** The MQTT transport factory (`[transport] type = "mqtt"`). */
 export const mqttTransport: TransportFactory<MqttConfig> = {
@@ -92,9 +74,8 @@ export class MqttTransport implements Transport {
   readonly #ctx: TransportContext;
   readonly #ids = new TrackingIdProvider();
   readonly #pending = new Set<PendingSend>();
-  /** Sends awaiting the hub's ack, by {@linkcode ackKey}. */
-  readonly #awaiting = new Map<string, Set<PendingSend>>();
-  readonly #acks: MqttAckCounters = { matched: 0, unknown: 0, invalid: 0 };
+  /** Sends awaiting the hub's ack (hub mode), and the counters of acks received. */
+  readonly #hubAcks = new HubAckWaiters<PendingSend>();
   /** Hub mode: the ack subscription is granted on the current connection. */
   #subscribed = false;
   #client: MqttClient | undefined;
@@ -114,7 +95,7 @@ export class MqttTransport implements Transport {
 
   /** Counters of hub acks received, as a snapshot. */
   ackCounters(): MqttAckCounters {
-    return { ...this.#acks };
+    return this.#hubAcks.counters();
   }
 
   /**
@@ -173,14 +154,8 @@ export class MqttTransport implements Transport {
     if (this.#stopped) {
       return Promise.reject(new RetryableError("stopped", "mqtt transport is stopped"));
     }
-    if (message.bytes.byteLength > this.#config.max_message_bytes) {
-      return Promise.reject(
-        new PermanentError(
-          "too_large",
-          `message of ${message.bytes.byteLength} bytes exceeds transport.mqtt.max_message_bytes (${this.#config.max_message_bytes})`,
-        ),
-      );
-    }
+    const oversize = oversizeError(message.bytes, "transport.mqtt", this.#config);
+    if (oversize) return Promise.reject(oversize);
     if (client === undefined || !this.connected) {
       return Promise.reject(
         new RetryableError("disconnected", `not connected to ${this.#config.url}`),
@@ -204,18 +179,13 @@ export class MqttTransport implements Transport {
           settled = true;
           clearTimeout(pending.timer);
           this.#pending.delete(pending);
-          const waiting = this.#awaiting.get(pending.key);
-          if (waiting?.delete(pending) && waiting.size === 0) this.#awaiting.delete(pending.key);
+          this.#hubAcks.forget(pending.key, pending);
           if (error) reject(error);
           else resolve();
         },
       };
       this.#pending.add(pending);
-      if (hubAcks) {
-        const waiting = this.#awaiting.get(key);
-        if (waiting) waiting.add(pending);
-        else this.#awaiting.set(key, new Set([pending]));
-      }
+      if (hubAcks) this.#hubAcks.wait(key, pending);
       const before = this.#ids.allocations;
       const payload = Buffer.from(
         message.bytes.buffer,
@@ -235,16 +205,7 @@ export class MqttTransport implements Transport {
         pending.messageId = undefined;
         if (!hubAcks) return pending.settle();
         if (settled) return;
-        clearTimeout(pending.timer);
-        pending.timer = setTimeout(() => {
-          this.#ctx.log.debug("no hub ack in time", { key });
-          pending.settle(
-            new RetryableError(
-              "ack_timeout",
-              `no hub ack within ${this.#config.ack_timeout_ms} ms of the PUBACK`,
-            ),
-          );
-        }, this.#config.ack_timeout_ms);
+        awaitHubAck(pending, this.#config.ack_timeout_ms, this.#ctx.log, "the PUBACK");
       });
       if (this.#ids.allocations !== before) pending.messageId = this.#ids.getLastAllocated();
     });
@@ -292,36 +253,7 @@ export class MqttTransport implements Transport {
   /** Settles the sends a hub ack names; ignores (and counts) anything else. */
   #onAck(topic: string, payload: Uint8Array): void {
     if (topic !== ackTopic(this.#ctx.agent)) return;
-    let ack;
-    try {
-      ack = parseAck(payload);
-    } catch (error) {
-      this.#acks.invalid++;
-      this.#ctx.log.warn("invalid hub ack ignored", { topic, size: payload.byteLength, error });
-      return;
-    }
-    const waiting = this.#awaiting.get(ackKey(ack.stream, ack.firstSeq, ack.lastSeq));
-    if (waiting === undefined) {
-      this.#acks.unknown++;
-      this.#ctx.log.debug("hub ack for nothing pending ignored", {
-        stream: ack.stream,
-        first_seq: ack.firstSeq,
-        last_seq: ack.lastSeq,
-        outcome: ack.outcome,
-      });
-      return;
-    }
-    this.#acks.matched++;
-    for (const p of [...waiting]) {
-      p.settle(
-        ack.outcome === "rejected"
-          ? new BatchRejectedError(
-            ack.reason ?? "rejected",
-            `hub rejected ${ack.stream} ${ack.firstSeq}..${ack.lastSeq}: ${ack.reason}`,
-          )
-          : undefined,
-      );
-    }
+    this.#hubAcks.receive(payload, this.#ctx.log, { topic });
   }
 
   #onClose(): void {

@@ -8,7 +8,7 @@ import {
 } from "@tributary/shared/testing/asserts";
 import type { OutgoingBatch } from "../transport.ts";
 import { defaultMqttConfig, type MqttConfig, mqttTransport, validateMqttConfig } from "./mod.ts";
-import { startTestBroker } from "./test_broker.ts";
+import { startTestBroker, until } from "./test_broker.ts";
 
 const ctx = { agent: "edge-1", log: createLogger({ sink: () => {} }) };
 
@@ -33,14 +33,6 @@ function config(url: string, extra: Partial<MqttConfig> = {}): MqttConfig {
     reconnect_max_ms: 50,
     ...extra,
   };
-}
-
-async function until(condition: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 Deno.test("validateMqttConfig fills defaults and names bad fields", () => {

@@ -74,3 +74,12 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     },
   };
 }
+
+/** Polls `condition` every 10 ms until it holds; throws after `ms`. */
+export async function until(condition: () => boolean, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

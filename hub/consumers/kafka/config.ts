@@ -5,13 +5,7 @@
  * @module
  */
 import { ConfigError } from "@tributary/shared/errors";
-import {
-  readBool,
-  readInt,
-  readString,
-  readTable,
-  rejectUnknownKeys,
-} from "@tributary/shared/config/fields";
+import { readTable, rejectUnknownKeys, tableReader } from "@tributary/shared/config/fields";
 import {
   defaultKafkaConnection,
   type KafkaConnectionOptions,
@@ -60,36 +54,21 @@ export function validateKafkaConsumerConfig(raw: unknown, field: string): KafkaC
   const d = defaultKafkaConsumerConfig();
   const t = readTable(raw, field);
   rejectUnknownKeys(t, Object.keys(d), field);
-  const f = (key: keyof KafkaConsumerConfig) => `${field}.${key}`;
+  const r = tableReader(t, field, d);
   const config: KafkaConsumerConfig = {
     ...readKafkaConnection(t, field, d, { allowNoBrokers: true }),
-    group_id: readString(t.group_id, f("group_id"), d.group_id, { nonEmpty: true }),
-    create_topics: readBool(t.create_topics, f("create_topics"), d.create_topics),
-    partitions: readInt(t.partitions, f("partitions"), d.partitions, { min: 1, max: 10_000 }),
-    replication_factor: readInt(
-      t.replication_factor,
-      f("replication_factor"),
-      d.replication_factor,
-      { min: -1, max: 100 },
-    ),
-    session_timeout_ms: readInt(
-      t.session_timeout_ms,
-      f("session_timeout_ms"),
-      d.session_timeout_ms,
-      { min: 1_000, max: 600_000 },
-    ),
-    connect_timeout_ms: readInt(
-      t.connect_timeout_ms,
-      f("connect_timeout_ms"),
-      d.connect_timeout_ms,
-      { min: 100 },
-    ),
+    group_id: r.string("group_id", { nonEmpty: true }),
+    create_topics: r.bool("create_topics"),
+    partitions: r.int("partitions", { min: 1, max: 10_000 }),
+    replication_factor: r.int("replication_factor", { min: -1, max: 100 }),
+    session_timeout_ms: r.int("session_timeout_ms", { min: 1_000, max: 600_000 }),
+    connect_timeout_ms: r.int("connect_timeout_ms", { min: 100 }),
   };
   if (config.replication_factor === 0) {
-    throw new ConfigError(f("replication_factor"), 0, "-1 (broker default) or 1 to 100");
+    throw new ConfigError(r.path("replication_factor"), 0, "-1 (broker default) or 1 to 100");
   }
   if (config.group_id.length > 249) {
-    throw new ConfigError(f("group_id"), config.group_id, "at most 249 characters");
+    throw new ConfigError(r.path("group_id"), config.group_id, "at most 249 characters");
   }
   return config;
 }

@@ -55,7 +55,8 @@ import {
 } from "@tributary/shared/kafka/connection";
 import { batchTopic, heartbeatTopic } from "@tributary/shared/topics";
 import type { AckToSend } from "../batch_handler.ts";
-import { retryUntilDone } from "../retry.ts";
+import { type ConsumerRetryTuning, handlingRetryOptions, retryUntilDone } from "../retry.ts";
+import { startWithinDeadline } from "../deadline.ts";
 import type { Consumer, ConsumerContext, ConsumerFactory } from "../consumer.ts";
 import {
   defaultKafkaConsumerConfig,
@@ -70,11 +71,7 @@ export {
 } from "./config.ts";
 
 /** Options for tests and tuning, beyond the config file. */
-export interface KafkaConsumerOptions {
-  /** First retry delay ceiling after a retryable failure, in ms. @default 100 */
-  retryInitialDelayMs?: number;
-  /** Largest retry delay ceiling, in ms. @default 30000 */
-  retryMaxDelayMs?: number;
+export interface KafkaConsumerOptions extends ConsumerRetryTuning {
   /** Longest wait for an ack's produce before the offset is committed anyway, in ms. @default 5000 */
   ackTimeoutMs?: number;
 }
@@ -149,29 +146,17 @@ export class KafkaConsumer implements Consumer {
     );
     this.#kafka = kafka;
     this.#stopTicking = keepEventLoopTicking();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new RetryableError(
-              "connect_timeout",
-              `kafka: not a member of group ${c.group_id} at ${
-                c.brokers.join(",")
-              } within ${c.connect_timeout_ms} ms`,
-            ),
-          ),
-        c.connect_timeout_ms,
-      );
+    await startWithinDeadline(this.#connect(kafka), {
+      timeoutMs: c.connect_timeout_ms,
+      onTimeout: () =>
+        new RetryableError(
+          "connect_timeout",
+          `kafka: not a member of group ${c.group_id} at ${
+            c.brokers.join(",")
+          } within ${c.connect_timeout_ms} ms`,
+        ),
+      stop: () => this.stop(),
     });
-    try {
-      await Promise.race([this.#connect(kafka), timeout]);
-    } catch (error) {
-      await this.stop();
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /**
@@ -345,7 +330,7 @@ export class KafkaConsumer implements Consumer {
     key: Buffer | null,
     value: Buffer | null,
   ): Promise<false | { ack?: AckToSend }> {
-    const { handler, metrics, log } = this.#context;
+    const { handler, log } = this.#context;
     const prefix = this.#config.topic_prefix;
     const agent = key === null ? "" : key.toString("utf8");
     const kind = parseKafkaBatchTopic(prefix, topic);
@@ -362,20 +347,13 @@ export class KafkaConsumer implements Consumer {
     try {
       const outcome = await retryUntilDone(
         () => handler.handle({ source: "kafka", topic: handlerTopic, payload }),
-        {
-          signal: this.#abort.signal,
-          initialDelayMs: this.#options.retryInitialDelayMs,
-          maxDelayMs: this.#options.retryMaxDelayMs,
-          onRetry: (error, attempt, delayMs) => {
-            metrics.retries.inc({ reason: error.reason });
-            log.warn("record handling failed; retrying", {
-              topic,
-              attempt,
-              delay_ms: delayMs,
-              error,
-            });
-          },
-        },
+        handlingRetryOptions(
+          this.#abort.signal,
+          this.#options,
+          this.#context,
+          "record handling failed; retrying",
+          topic,
+        ),
       );
       return "ack" in outcome && outcome.ack ? { ack: outcome.ack } : {};
     } catch (error) {

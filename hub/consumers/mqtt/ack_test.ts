@@ -1,11 +1,6 @@
-import { Buffer } from "node:buffer";
-import mqtt, { type MqttClient } from "mqtt";
-import { type HubAck, parseAck } from "@tributary/shared/ack";
-import { RetryableError } from "@tributary/shared/errors";
-import { createLogger } from "@tributary/shared/log";
 import { nowNs, type Reading } from "@tributary/shared/records";
 import { assert, assertEquals } from "@tributary/shared/testing/asserts";
-import { ackTopic, batchTopic } from "@tributary/shared/topics";
+import { batchTopic } from "@tributary/shared/topics";
 import { encodeBatch } from "@tributary/shared/wire";
 // The agent side, for the in-process end-to-end test.
 import { AgentBuffer } from "../../../agent/buffer/mod.ts";
@@ -14,85 +9,8 @@ import {
   defaultMqttConfig as agentMqttDefaults,
   MqttTransport,
 } from "../../../agent/transports/mqtt/mod.ts";
-import { EmbeddedBroker } from "../../broker/embedded_broker.ts";
-import { createHubMetrics, type HubMetrics } from "../../metrics.ts";
-import { HotStore, type IngestResult } from "../../store/hot_store.ts";
 import { makeBatch, seqRange } from "../../testing/batches.ts";
-import { BatchHandler, type BatchSink } from "../batch_handler.ts";
-import { defaultMqttConfig, MqttConsumer } from "./mod.ts";
-
-const log = createLogger({ sink: () => {} });
-
-interface Rig {
-  broker: EmbeddedBroker;
-  store: HotStore;
-  metrics: HubMetrics;
-  /** Plays the agent: publishes batches and records the acks on its ack topic. */
-  agent: MqttClient;
-  acks: HubAck[];
-  startConsumer(sink?: BatchSink): Promise<MqttConsumer>;
-  count(sql: string): Promise<bigint>;
-}
-
-async function withRig(fn: (rig: Rig) => Promise<void>) {
-  const broker = new EmbeddedBroker({ listen: { hostname: "127.0.0.1", port: 0 }, log });
-  await broker.start();
-  const store = await HotStore.open({ path: ":memory:" });
-  const metrics = createHubMetrics({ defaultMetrics: false });
-  const consumers: MqttConsumer[] = [];
-  const acks: HubAck[] = [];
-  const agent = mqtt.connect(broker.url!, { protocolVersion: 4, reconnectPeriod: 0 });
-  agent.on("message", (_topic, payload) => acks.push(parseAck(payload)));
-  await new Promise<void>((resolve) => agent.once("connect", () => resolve()));
-  await agent.subscribeAsync(ackTopic("edge-1"), { qos: 1 });
-  try {
-    await fn({
-      broker,
-      store,
-      metrics,
-      agent,
-      acks,
-      startConsumer: async (sink: BatchSink = store) => {
-        const handler = new BatchHandler({ store: sink, metrics, log });
-        const consumer = new MqttConsumer(
-          { ...defaultMqttConfig(), url: broker.url!, connect_timeout_ms: 5000 },
-          { handler, metrics, log },
-          { retryInitialDelayMs: 5, retryMaxDelayMs: 20 },
-        );
-        consumers.push(consumer);
-        await consumer.start();
-        return consumer;
-      },
-      count: async (sql) => {
-        const connection = await store.connect();
-        try {
-          return (await connection.runAndReadAll(sql)).getRows()[0]![0] as bigint;
-        } finally {
-          connection.closeSync();
-        }
-      },
-    });
-  } finally {
-    for (const consumer of consumers) await consumer.stop();
-    await agent.endAsync();
-    await broker.stop();
-    await store.close();
-    await new Promise((resolve) => setTimeout(resolve, 5)); // MQTT.js store close timer
-  }
-}
-
-async function eventually(check: () => boolean | Promise<boolean>, what: string, ms = 5000) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function publish(client: MqttClient, topic: string, payload: Uint8Array): Promise<void> {
-  await client.publishAsync(topic, Buffer.from(payload), { qos: 1 });
-}
+import { eventually, failingSink, publish, quietLog as log, withRig } from "./test_rig.ts";
 
 Deno.test("MqttConsumer acks each batch to its agent after the commit, by outcome", async () => {
   await withRig(async (rig) => {
@@ -134,27 +52,16 @@ Deno.test("MqttConsumer acks each batch to its agent after the commit, by outcom
 
 Deno.test("MqttConsumer sends no ack while the commit keeps failing", async () => {
   await withRig(async (rig) => {
-    let failures = 0;
-    let down = true;
-    const flaky: BatchSink = {
-      ingest: (batch, bytes): Promise<IngestResult> => {
-        if (down) {
-          failures++;
-          return Promise.reject(new RetryableError("store_failed", "disk busy"));
-        }
-        return rig.store.ingest(batch, bytes);
-      },
-      quarantine: (entry) => rig.store.quarantine(entry),
-    };
-    await rig.startConsumer(flaky);
+    const flaky = failingSink(rig.store);
+    await rig.startConsumer(flaky.sink);
     await publish(
       rig.agent,
       batchTopic("edge-1", "trades"),
       encodeBatch(makeBatch("trades", { seqs: [1n, 2n], agent: "edge-1" })),
     );
-    await eventually(() => failures >= 3, "failed commits");
+    await eventually(() => flaky.failures >= 3, "failed commits");
     assertEquals(rig.acks, []);
-    down = false;
+    flaky.down = false;
     await eventually(() => rig.acks.length === 1, "the ack");
     assertEquals(rig.acks[0], { stream: "trades", firstSeq: 1n, lastSeq: 2n, outcome: "inserted" });
   });
@@ -175,19 +82,8 @@ function readings(count: number): Reading[] {
 
 Deno.test("end to end: the agent retires a batch only after the hub's ack, not the broker's PUBACK", async () => {
   await withRig(async (rig) => {
-    let down = true;
-    let failures = 0;
-    const flaky: BatchSink = {
-      ingest: (batch, bytes): Promise<IngestResult> => {
-        if (down) {
-          failures++;
-          return Promise.reject(new RetryableError("store_failed", "disk busy"));
-        }
-        return rig.store.ingest(batch, bytes);
-      },
-      quarantine: (entry) => rig.store.quarantine(entry),
-    };
-    await rig.startConsumer(flaky);
+    const flaky = failingSink(rig.store);
+    await rig.startConsumer(flaky.sink);
     const buffer = await AgentBuffer.open({ path: ":memory:", agent: "edge-1" });
     const transport = new MqttTransport(
       {
@@ -216,11 +112,11 @@ Deno.test("end to end: the agent retires a batch only after the hub's ack, not t
       await buffer.append("readings", readings(100));
       await shipper.start();
       // The broker took the batches (PUBACK) but the hub cannot commit: nothing is retired.
-      await eventually(() => failures >= 5, "failed hub commits");
+      await eventually(() => flaky.failures >= 5, "failed hub commits");
       await new Promise((resolve) => setTimeout(resolve, 300));
       assertEquals((await buffer.stats()).readings.backlog_rows, 100);
       assertEquals((await buffer.stats()).readings.acked_rows, 0);
-      down = false;
+      flaky.down = false;
       await eventually(
         async () => (await buffer.stats()).readings.backlog_rows === 0,
         "the rows to be retired",

@@ -25,18 +25,15 @@ import { mqttAuthTlsOptions } from "@tributary/shared/mqtt/connection";
 import { encodeAck } from "@tributary/shared/ack";
 import { ackTopic, BATCH_TOPIC_FILTER, parseAckTopic } from "@tributary/shared/topics";
 import type { AckToSend } from "../batch_handler.ts";
-import { retryUntilDone } from "../retry.ts";
+import { type ConsumerRetryTuning, handlingRetryOptions, retryUntilDone } from "../retry.ts";
+import { startWithinDeadline } from "../deadline.ts";
 import type { Consumer, ConsumerContext, ConsumerFactory } from "../consumer.ts";
 import { defaultMqttConfig, type MqttConsumerConfig, validateMqttConfig } from "./config.ts";
 
 export { defaultMqttConfig, type MqttConsumerConfig, validateMqttConfig } from "./config.ts";
 
 /** Options for tests and tuning, beyond the config file. */
-export interface MqttConsumerOptions {
-  /** First retry delay ceiling after a retryable failure, in ms. @default 100 */
-  retryInitialDelayMs?: number;
-  /** Largest retry delay ceiling, in ms. @default 30000 */
-  retryMaxDelayMs?: number;
+export interface MqttConsumerOptions extends ConsumerRetryTuning {
   /** Delay between reconnect attempts, in ms. @default 1000 */
   reconnectPeriodMs?: number;
 }
@@ -133,34 +130,17 @@ export class MqttConsumer implements Consumer {
         });
       });
     });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new RetryableError(
-              "connect_timeout",
-              `mqtt: no connection to ${this.#config.url} within ${this.#config.connect_timeout_ms} ms`,
-            ),
-          ),
-        this.#config.connect_timeout_ms,
-      );
+    await startWithinDeadline(subscribed, {
+      timeoutMs: this.#config.connect_timeout_ms,
+      onTimeout: () =>
+        new RetryableError(
+          "connect_timeout",
+          `mqtt: no connection to ${this.#config.url} within ${this.#config.connect_timeout_ms} ms`,
+        ),
+      signal: this.#abort.signal,
+      onAbort: () => new RetryableError("stopped", "mqtt: stopped before the first connection"),
+      stop: () => this.stop(),
     });
-    const stopped = new Promise<never>((_, reject) => {
-      this.#abort.signal.addEventListener(
-        "abort",
-        () => reject(new RetryableError("stopped", "mqtt: stopped before the first connection")),
-        { once: true },
-      );
-    });
-    try {
-      await Promise.race([subscribed, timeout, stopped]);
-    } catch (error) {
-      await this.stop();
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /**
@@ -189,24 +169,17 @@ export class MqttConsumer implements Consumer {
 
   /** Handles one message until done; false when stopped before it was (do not acknowledge). */
   async #handle(topic: string, payload: Uint8Array): Promise<boolean> {
-    const { handler, metrics, log } = this.#context;
+    const { handler, log } = this.#context;
     try {
       const outcome = await retryUntilDone(
         () => handler.handle({ source: "mqtt", topic, payload }),
-        {
-          signal: this.#abort.signal,
-          initialDelayMs: this.#options.retryInitialDelayMs,
-          maxDelayMs: this.#options.retryMaxDelayMs,
-          onRetry: (error, attempt, delayMs) => {
-            metrics.retries.inc({ reason: error.reason });
-            log.warn("message handling failed; retrying", {
-              topic,
-              attempt,
-              delay_ms: delayMs,
-              error,
-            });
-          },
-        },
+        handlingRetryOptions(
+          this.#abort.signal,
+          this.#options,
+          this.#context,
+          "message handling failed; retrying",
+          topic,
+        ),
       );
       if ("ack" in outcome && outcome.ack) this.#sendAck(outcome.ack);
       return true;

@@ -1,90 +1,14 @@
 import { assert, assertEquals, assertRejects } from "@tributary/shared/testing/asserts";
 import { RetryableError } from "@tributary/shared/errors";
-import { createLogger } from "@tributary/shared/log";
 import { batchTopic } from "@tributary/shared/topics";
 import { encodeBatch } from "@tributary/shared/wire";
 import type { Batch } from "@tributary/shared/records";
-import mqtt, { type MqttClient } from "mqtt";
-import { EmbeddedBroker } from "../../broker/embedded_broker.ts";
-import { createHubMetrics, type HubMetrics } from "../../metrics.ts";
-import { HotStore, type IngestResult } from "../../store/hot_store.ts";
+import { createHubMetrics } from "../../metrics.ts";
+import { HotStore } from "../../store/hot_store.ts";
 import { makeBatch, seqRange } from "../../testing/batches.ts";
 import { BatchHandler, type BatchSink } from "../batch_handler.ts";
-import { defaultMqttConfig, MqttConsumer, mqttConsumerFactory } from "./mod.ts";
-
-const log = createLogger({ sink: () => {} });
-
-interface Rig {
-  broker: EmbeddedBroker;
-  store: HotStore;
-  metrics: HubMetrics;
-  publisher: MqttClient;
-  consumer(sink?: BatchSink): Promise<MqttConsumer>;
-  count(sql: string): Promise<bigint>;
-}
-
-async function withRig(fn: (rig: Rig) => Promise<void>) {
-  const broker = new EmbeddedBroker({ listen: { hostname: "127.0.0.1", port: 0 }, log });
-  await broker.start();
-  const store = await HotStore.open({ path: ":memory:" });
-  const metrics = createHubMetrics({ defaultMetrics: false });
-  const consumers: MqttConsumer[] = [];
-  const publisher = await mqtt.connectAsync(broker.url!, {
-    protocolVersion: 4,
-    reconnectPeriod: 0,
-  });
-  try {
-    await fn({
-      broker,
-      store,
-      metrics,
-      publisher,
-      consumer: async (sink: BatchSink = store) => {
-        const handler = new BatchHandler({
-          store: sink,
-          metrics,
-          log,
-          limits: { maxMessageBytes: 1 << 20 },
-        });
-        const consumer = new MqttConsumer(
-          { ...defaultMqttConfig(), url: broker.url!, connect_timeout_ms: 5000 },
-          { handler, metrics, log },
-          { retryInitialDelayMs: 5, retryMaxDelayMs: 20 },
-        );
-        consumers.push(consumer);
-        await consumer.start();
-        return consumer;
-      },
-      count: async (sql) => {
-        const connection = await store.connect();
-        try {
-          return (await connection.runAndReadAll(sql)).getRows()[0]![0] as bigint;
-        } finally {
-          connection.closeSync();
-        }
-      },
-    });
-  } finally {
-    for (const consumer of consumers) await consumer.stop();
-    await publisher.endAsync();
-    await broker.stop();
-    await store.close();
-    await new Promise((resolve) => setTimeout(resolve, 5)); // MQTT.js store close timer
-  }
-}
-
-async function eventually(check: () => Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function publish(client: MqttClient, topic: string, payload: Uint8Array): Promise<void> {
-  await client.publishAsync(topic, Buffer.from(payload), { qos: 1 });
-}
+import { defaultMqttConfig, mqttConsumerFactory } from "./mod.ts";
+import { eventually, failingSink, publish, quietLog as log, withRig } from "./test_rig.ts";
 
 function wire(batch: Batch): Uint8Array {
   return encodeBatch(batch);
@@ -92,14 +16,14 @@ function wire(batch: Batch): Uint8Array {
 
 Deno.test("MqttConsumer stores a batch published to the embedded broker, and a re-send once", async () => {
   await withRig(async (rig) => {
-    await rig.consumer();
+    await rig.startConsumer();
     const batch = makeBatch("readings", { seqs: seqRange(1n, 500n), agent: "edge-1" });
-    await publish(rig.publisher, batchTopic("edge-1", "readings"), wire(batch));
+    await publish(rig.agent, batchTopic("edge-1", "readings"), wire(batch));
     await eventually(
       async () => (await rig.count("SELECT count(*) FROM readings")) === 500n,
       "500 rows",
     );
-    await publish(rig.publisher, batchTopic("edge-1", "readings"), wire(batch));
+    await publish(rig.agent, batchTopic("edge-1", "readings"), wire(batch));
     await eventually(
       async () => (await rig.metrics.registry.metrics()).includes('outcome="duplicate"} 1'),
       "the duplicate to be counted",
@@ -113,16 +37,16 @@ Deno.test("MqttConsumer stores a batch published to the embedded broker, and a r
 
 Deno.test("MqttConsumer quarantines garbage, mismatched and unknown topics and keeps going", async () => {
   await withRig(async (rig) => {
-    await rig.consumer();
+    await rig.startConsumer();
     const good = wire(makeBatch("logs", { seqs: seqRange(1n, 3n), agent: "edge-2" }));
-    await publish(rig.publisher, batchTopic("edge-2", "logs"), new Uint8Array([1, 2, 3, 4, 5]));
-    await publish(rig.publisher, batchTopic("edge-3", "logs"), good); // envelope says edge-2
-    await publish(rig.publisher, "tributary/v1/edge-2/weather", good);
-    await publish(rig.publisher, "tributary/v1/edge-2/ack", good); // reserved: ignored
+    await publish(rig.agent, batchTopic("edge-2", "logs"), new Uint8Array([1, 2, 3, 4, 5]));
+    await publish(rig.agent, batchTopic("edge-3", "logs"), good); // envelope says edge-2
+    await publish(rig.agent, "tributary/v1/edge-2/weather", good);
+    await publish(rig.agent, "tributary/v1/edge-2/ack", good); // reserved: ignored
     const corrupt = good.slice();
     corrupt[corrupt.length - 1]! ^= 0xff;
-    await publish(rig.publisher, batchTopic("edge-2", "logs"), corrupt);
-    await publish(rig.publisher, batchTopic("edge-2", "logs"), good);
+    await publish(rig.agent, batchTopic("edge-2", "logs"), corrupt);
+    await publish(rig.agent, batchTopic("edge-2", "logs"), good);
     await eventually(
       async () => (await rig.count("SELECT count(*) FROM logs")) === 3n,
       "the good batch",
@@ -152,17 +76,9 @@ Deno.test("MqttConsumer quarantines garbage, mismatched and unknown topics and k
 
 Deno.test("MqttConsumer retries a retryable store failure before acknowledging", async () => {
   await withRig(async (rig) => {
-    let failures = 2;
-    const flaky: BatchSink = {
-      ingest: (batch, bytes): Promise<IngestResult> => {
-        if (failures-- > 0) return Promise.reject(new RetryableError("store_failed", "disk busy"));
-        return rig.store.ingest(batch, bytes);
-      },
-      quarantine: (entry) => rig.store.quarantine(entry),
-    };
-    await rig.consumer(flaky);
+    await rig.startConsumer(failingSink(rig.store, 2).sink);
     await publish(
-      rig.publisher,
+      rig.agent,
       batchTopic("edge-4", "trades"),
       wire(makeBatch("trades", { seqs: [1n], agent: "edge-4" })),
     );
@@ -188,16 +104,16 @@ Deno.test("MqttConsumer leaves a message unacknowledged when stopped mid-retry, 
       },
       quarantine: () => Promise.reject(new RetryableError("store_failed", "down")),
     };
-    const first = await rig.consumer(down);
+    const first = await rig.startConsumer(down);
     await publish(
-      rig.publisher,
+      rig.agent,
       batchTopic("edge-5", "quotes"),
       wire(makeBatch("quotes", { seqs: seqRange(1n, 9n), agent: "edge-5" })),
     );
     await eventually(() => Promise.resolve(attempts >= 2), "a few attempts");
     await first.stop();
     // Same client id, persistent session: the broker delivers the unacknowledged message again.
-    await rig.consumer();
+    await rig.startConsumer();
     await eventually(
       async () => (await rig.count("SELECT count(*) FROM quotes")) === 9n,
       "the redelivered batch",
