@@ -44,9 +44,24 @@ const MiB = 1024 * 1024;
 function memory(): string {
   const m = Deno.memoryUsage();
   const f = (n: number) => (n / MiB).toFixed(0);
-  return `rss ${f(m.rss)} MiB, V8 heap ${f(m.heapUsed)}/${f(m.heapTotal)} MiB, external ${
-    f(m.external)
-  } MiB`;
+  const { anon, file } = rssSplit();
+  return `rss ${f(m.rss)} MiB (anon ${f(anon)}, file-backed ${f(file)}), V8 heap ${f(m.heapUsed)}/${
+    f(m.heapTotal)
+  } MiB, external ${f(m.external)} MiB`;
+}
+
+/**
+ * RSS split into anonymous memory (heaps: V8, malloc, DuckDB) and file-backed
+ * pages (the deno and libduckdb code paged in as new paths run), from
+ * /proc/self/smaps_rollup: the second grows too, and is not a leak.
+ */
+function rssSplit(): { anon: number; file: number } {
+  const text = Deno.readTextFileSync("/proc/self/smaps_rollup");
+  const kib = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0) * 1024;
+  const rss = kib("Rss");
+  const anon = kib("Anonymous");
+  return { anon, file: rss - anon };
 }
 
 async function exists(path: string): Promise<boolean> {
