@@ -27,10 +27,16 @@
  * @module
  */
 import { join } from "node:path";
-import { type Capture, captureOutput } from "./_output_capture.ts";
-import { delay, raceTimeout, TIMED_OUT } from "./_timeout.ts";
+import { raceTimeout, TIMED_OUT } from "./_timeout.ts";
 import { getFreePort } from "./free_port.ts";
 import { classpathOf, mavenFetch } from "./maven_fetch.ts";
+import {
+  acceptsTcp,
+  type RestartableServer,
+  type ServerRestartOptions,
+  spawnServer,
+  startRestartable,
+} from "./server_process.ts";
 
 /** The Apache Kafka release the tests run against. */
 export const KAFKA_VERSION = "3.9.2";
@@ -75,36 +81,22 @@ export interface KafkaOptions {
   stopTimeoutMs?: number;
 }
 
-/** A running broker; see {@linkcode startKafka}. */
-export interface Kafka {
+/**
+ * A running broker; see {@linkcode startKafka}. `dir` holds
+ * server.properties, the data and the logs; `restart()` keeps the ports and
+ * the data (SIGKILL crashes it).
+ */
+export interface Kafka extends RestartableServer {
   /** `127.0.0.1:PORT`, the bootstrap server; stays the same across restarts. */
   readonly bootstrap: string;
   /** The client port. */
   readonly port: number;
-  /** The temp dir holding server.properties, the data and the logs. */
-  readonly dir: string;
   /** How long the last (re)start took, from spawn to ready, in ms (storage format excluded). */
   readonly startMs: number;
-  /** The broker's log output of the current run. */
-  log(): string;
-  /**
-   * Stops the broker (SIGTERM, or SIGKILL to crash it) and starts it again on
-   * the same ports with the same data.
-   */
-  restart(options?: KafkaRestartOptions): Promise<void>;
-  /** Stops the broker for good (SIGTERM, then SIGKILL after a timeout) and removes its dir. Idempotent. */
-  stop(): Promise<void>;
-  /** Same as `stop()`, for `await using`. */
-  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** Options of {@linkcode Kafka.restart}. */
-export interface KafkaRestartOptions {
-  /** How to stop the running broker. @default "SIGTERM" */
-  signal?: "SIGTERM" | "SIGKILL";
-  /** How long the broker stays down before it starts again, in ms. @default 0 */
-  downMs?: number;
-}
+export type KafkaRestartOptions = ServerRestartOptions;
 
 /** Raised when the broker cannot be fetched, formatted or started; the message holds its log tail. */
 export class KafkaStartError extends Error {
@@ -187,66 +179,66 @@ export async function startKafka(options: KafkaOptions = {}): Promise<Kafka> {
     classpath,
   ];
 
-  let run: JavaRun | undefined;
-  let runCount = 0;
-  let stopped = false;
   let startMs = 0;
-
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    if (run) await terminate(run, stopTimeoutMs);
-    run = undefined;
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  };
-
-  const launch = async () => {
-    runCount += 1;
-    const started = performance.now();
-    const next = await spawnJava(java, [...jvmArgs, "kafka.Kafka", propertiesPath], {
-      logPath: join(dir, `kafka-${runCount}.log`),
-    });
-    run = next;
-    const up = await waitUntilReady(next, port, startTimeoutMs);
-    if (up !== "ready") {
-      await terminate(next, stopTimeoutMs, "SIGKILL");
-      run = undefined;
-      const why = up === "exited"
-        ? `exited with code ${(await next.child.status).code}`
-        : `did not start within ${startTimeoutMs} ms`;
-      throw new KafkaStartError(`kafka ${why}; log tail:\n${next.output.tail(40)}`);
-    }
-    startMs = Math.round(performance.now() - started);
-  };
-
+  let server: RestartableServer;
   try {
-    const format = await spawnJava(
-      java,
-      [
-        // A one-shot tool: the C1 compiler alone starts faster.
-        "-XX:TieredStopAtLevel=1",
-        ...jvmArgs,
-        "kafka.tools.StorageTool",
-        "format",
-        // One argument: an id may start with "-", which a separate argument would make an option.
-        `--cluster-id=${randomClusterId()}`,
-        "-c",
-        propertiesPath,
-      ],
-      { logPath: join(dir, "format.log") },
-    );
-    const status = await raceTimeout(format.child.status, startTimeoutMs);
-    if (status === TIMED_OUT || !status.success) {
-      if (status === TIMED_OUT) await terminate(format, 1_000, "SIGKILL");
-      await format.output.done;
-      throw new KafkaStartError(
-        `kafka storage format failed; output tail:\n${format.output.tail(30)}`,
-      );
-    }
-    await format.output.done;
-    await launch();
+    server = await startRestartable({
+      dir,
+      stopGraceMs: stopTimeoutMs,
+      stoppedError: () => new KafkaStartError("restart() after stop()"),
+      prepare: async () => {
+        const format = await spawnServer({
+          command: java,
+          args: [
+            // A one-shot tool: the C1 compiler alone starts faster.
+            "-XX:TieredStopAtLevel=1",
+            ...jvmArgs,
+            "kafka.tools.StorageTool",
+            "format",
+            // One argument: an id may start with "-", which a separate argument would make an option.
+            `--cluster-id=${randomClusterId()}`,
+            "-c",
+            propertiesPath,
+          ],
+          stderrPath: join(dir, "format.log"),
+          maxTailChars: 1024 * 1024,
+        });
+        const status = await raceTimeout(format.child.status, startTimeoutMs);
+        // Waits for the exit and closes the pipes; kills the tool if it hung.
+        await format.stop("SIGKILL");
+        if (status === TIMED_OUT || !status.success) {
+          throw new KafkaStartError(
+            `kafka storage format failed; output tail:\n${format.stderr.tail(30)}`,
+          );
+        }
+      },
+      launch: async (run) => {
+        const spawnedAt = performance.now();
+        let started = false;
+        const next = await spawnServer({
+          command: java,
+          args: [...jvmArgs, "kafka.Kafka", propertiesPath],
+          stderrPath: join(dir, `kafka-${run}.log`),
+          maxTailChars: 1024 * 1024,
+          onStderrLine: (line) => {
+            if (READY_LINE.test(line)) started = true;
+          },
+        });
+        const up = await next.waitUntilReady(async () => started && await acceptsTcp(port), {
+          timeoutMs: startTimeoutMs,
+        });
+        if (up !== "ready") {
+          const status = await next.stop("SIGKILL");
+          const why = up === "exited"
+            ? `exited with code ${status.code}`
+            : `did not start within ${startTimeoutMs} ms`;
+          throw new KafkaStartError(`kafka ${why}; log tail:\n${next.stderr.tail(40)}`);
+        }
+        startMs = Math.round(performance.now() - spawnedAt);
+        return next;
+      },
+    });
   } catch (error) {
-    await stop();
     if (error instanceof Deno.errors.NotFound) {
       throw new KafkaStartError(
         `${java} not found; install Java 17 (apt-get install -y openjdk-17-jre-headless) or set JAVA_BIN`,
@@ -256,22 +248,12 @@ export async function startKafka(options: KafkaOptions = {}): Promise<Kafka> {
   }
 
   return {
+    ...server,
     bootstrap: `127.0.0.1:${port}`,
     port,
-    dir,
     get startMs() {
       return startMs;
     },
-    log: () => run?.output.text() ?? "",
-    restart: async (restartOptions: KafkaRestartOptions = {}) => {
-      if (stopped) throw new KafkaStartError("restart() after stop()");
-      if (run) await terminate(run, stopTimeoutMs, restartOptions.signal ?? "SIGTERM");
-      run = undefined;
-      if ((restartOptions.downMs ?? 0) > 0) await delay(restartOptions.downMs!);
-      await launch();
-    },
-    stop,
-    [Symbol.asyncDispose]: stop,
   };
 }
 
@@ -282,89 +264,4 @@ export function randomClusterId(): string {
     .replace(/=+$/, "");
 }
 
-interface JavaRun {
-  child: Deno.ChildProcess;
-  output: Capture;
-  exited: boolean;
-  /** Set when the broker logged that it started. */
-  started: boolean;
-}
-
-async function spawnJava(
-  java: string,
-  args: string[],
-  options: { logPath: string },
-): Promise<JavaRun> {
-  const child = new Deno.Command(java, {
-    args,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const run: JavaRun = {
-    child,
-    output: undefined as unknown as Capture,
-    exited: false,
-    started: false,
-  };
-  run.output = await captureOutput(child.stderr, {
-    path: options.logPath,
-    maxTailChars: 1024 * 1024,
-    onLine: (line) => {
-      if (READY_LINE.test(line)) run.started = true;
-    },
-  });
-  child.status.then(() => {
-    run.exited = true;
-  });
-  return run;
-}
-
 const READY_LINE = /Kafka Server started/;
-
-async function waitUntilReady(
-  run: JavaRun,
-  port: number,
-  timeoutMs: number,
-): Promise<"ready" | "exited" | "timeout"> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (run.exited) return "exited";
-    if (run.started && await accepts(port)) return "ready";
-    await delay(50);
-  }
-  return run.exited ? "exited" : "timeout";
-}
-
-async function accepts(port: number): Promise<boolean> {
-  try {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    conn.close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function terminate(
-  run: JavaRun,
-  timeoutMs: number,
-  signal: "SIGTERM" | "SIGKILL" = "SIGTERM",
-): Promise<void> {
-  if (!run.exited) {
-    try {
-      run.child.kill(signal);
-    } catch {
-      // Already gone.
-    }
-    if (signal !== "SIGKILL" && await raceTimeout(run.child.status, timeoutMs) === TIMED_OUT) {
-      try {
-        run.child.kill("SIGKILL");
-      } catch {
-        // Exited in between.
-      }
-    }
-  }
-  await run.child.status;
-  await run.output.done;
-}

@@ -10,3 +10,4 @@ export * from "./kafka.ts";
 export * from "./maven_fetch.ts";
 export * from "./mosquitto.ts";
 export * from "./process.ts";
+export * from "./server_process.ts";

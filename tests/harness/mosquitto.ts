@@ -24,9 +24,14 @@
  * @module
  */
 import { join } from "node:path";
-import { type Capture, captureOutput } from "./_output_capture.ts";
-import { delay, raceTimeout, TIMED_OUT } from "./_timeout.ts";
+import { raceTimeout } from "./_timeout.ts";
 import { getFreePort } from "./free_port.ts";
+import {
+  type RestartableServer,
+  type ServerRestartOptions,
+  spawnServer,
+  startRestartable,
+} from "./server_process.ts";
 
 /** Options of {@linkcode startMosquitto}. */
 export interface MosquittoOptions {
@@ -48,35 +53,21 @@ export interface MosquittoOptions {
   stopTimeoutMs?: number;
 }
 
-/** A running broker; see {@linkcode startMosquitto}. */
-export interface Mosquitto {
+/**
+ * A running broker; see {@linkcode startMosquitto}. `restart()` stops it with
+ * SIGTERM by default (saving its store if persistence is on); `signal:
+ * "SIGKILL"` crashes it instead: nothing is saved, whatever it held in memory
+ * is lost. `dir` holds mosquitto.conf, the logs and (if on) the store.
+ */
+export interface Mosquitto extends RestartableServer {
   /** `mqtt://127.0.0.1:PORT`; stays the same across restarts. */
   readonly url: string;
   /** The TCP port. */
   readonly port: number;
-  /** The temp dir holding mosquitto.conf, the log and (if on) the store. */
-  readonly dir: string;
-  /** The broker's log output so far (of the current run). */
-  log(): string;
-  /**
-   * Stops the broker and starts it again on the same port. By default with
-   * SIGTERM (saving its store if persistence is on); `signal: "SIGKILL"`
-   * crashes it instead: nothing is saved, whatever it held in memory is lost.
-   */
-  restart(options?: RestartOptions): Promise<void>;
-  /** Stops the broker (SIGTERM, then SIGKILL after a timeout) and removes its dir. Idempotent. */
-  stop(): Promise<void>;
-  /** Same as `stop()`, for `await using`. */
-  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** Options of {@linkcode Mosquitto.restart}. */
-export interface RestartOptions {
-  /** How to stop the running broker. @default "SIGTERM" */
-  signal?: "SIGTERM" | "SIGKILL";
-  /** How long the broker stays down before it starts again, in ms. @default 0 */
-  downMs?: number;
-}
+export type RestartOptions = ServerRestartOptions;
 
 /** Raised when the broker cannot be found or does not come up; the message holds its log tail. */
 export class MosquittoStartError extends Error {
@@ -170,94 +161,31 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     mosquittoConfig({ ...options, port, dir, runAsRoot: Deno.uid() === 0 }),
   );
 
-  let run: BrokerRun | undefined;
-  let runCount = 0;
-  let stopped = false;
-
-  const launch = async () => {
-    runCount += 1;
-    const next = await spawnBroker(binary, confPath, join(dir, `mosquitto-${runCount}.log`));
-    run = next;
-    const up = await waitUntilListening(port, next, startTimeoutMs);
-    if (up !== "listening") {
-      await terminate(next, stopTimeoutMs);
-      run = undefined;
-      const why = up === "exited"
-        ? `exited with code ${(await next.child.status).code}`
-        : `did not accept connections on 127.0.0.1:${port} within ${startTimeoutMs} ms`;
-      throw new MosquittoStartError(
-        `mosquitto (${binary}) ${why}; log tail:\n${next.output.tail(30)}`,
-      );
-    }
-  };
-
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    if (run) await terminate(run, stopTimeoutMs);
-    run = undefined;
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  };
-
-  try {
-    await launch();
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    port,
+  const server = await startRestartable({
     dir,
-    log: () => run?.output.text() ?? "",
-    restart: async (restartOptions: RestartOptions = {}) => {
-      if (stopped) throw new MosquittoStartError("restart() after stop()");
-      if (run) await terminate(run, stopTimeoutMs, restartOptions.signal ?? "SIGTERM");
-      run = undefined;
-      if ((restartOptions.downMs ?? 0) > 0) await delay(restartOptions.downMs!);
-      await launch();
+    stopGraceMs: stopTimeoutMs,
+    stoppedError: () => new MosquittoStartError("restart() after stop()"),
+    launch: async (run) => {
+      const next = await spawnServer({
+        command: binary,
+        args: ["-c", confPath],
+        stderrPath: join(dir, `mosquitto-${run}.log`),
+      });
+      // A bare TCP connect could reach someone else's listener on that port;
+      // only our broker answers an MQTT CONNECT with a CONNACK.
+      const up = await next.waitUntilReady(() => answersMqttConnect(port, 1_000), {
+        timeoutMs: startTimeoutMs,
+        intervalMs: 25,
+      });
+      if (up === "ready") return next;
+      const status = await next.stop("SIGTERM", stopTimeoutMs);
+      const why = up === "exited"
+        ? `exited with code ${status.code}`
+        : `did not accept connections on 127.0.0.1:${port} within ${startTimeoutMs} ms`;
+      throw new MosquittoStartError(`mosquitto (${binary}) ${why}; log tail:\n${next.tail(30)}`);
     },
-    stop,
-    [Symbol.asyncDispose]: stop,
-  };
-}
-
-interface BrokerRun {
-  child: Deno.ChildProcess;
-  output: Capture;
-  exited: boolean;
-}
-
-async function spawnBroker(binary: string, confPath: string, logPath: string): Promise<BrokerRun> {
-  const child = new Deno.Command(binary, {
-    args: ["-c", confPath],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const output = await captureOutput(child.stderr, { path: logPath });
-  const run: BrokerRun = { child, output, exited: false };
-  child.status.then(() => {
-    run.exited = true;
   });
-  return run;
-}
-
-async function waitUntilListening(
-  port: number,
-  run: BrokerRun,
-  timeoutMs: number,
-): Promise<"listening" | "exited" | "timeout"> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (run.exited) return "exited";
-    // A bare TCP connect could reach someone else's listener on that port;
-    // only our broker answers an MQTT CONNECT with a CONNACK.
-    if (await answersMqttConnect(port, 1_000)) return run.exited ? "exited" : "listening";
-    await delay(25);
-  }
-  return run.exited ? "exited" : "timeout";
+  return { ...server, url: `mqtt://127.0.0.1:${port}`, port };
 }
 
 /** MQTT 3.1.1 CONNECT, clean session, keep-alive 10 s, empty client id. */
@@ -313,29 +241,6 @@ async function answersMqttConnect(port: number, timeoutMs: number): Promise<bool
     }
     return false;
   }
-}
-
-async function terminate(
-  run: BrokerRun,
-  timeoutMs: number,
-  signal: "SIGTERM" | "SIGKILL" = "SIGTERM",
-): Promise<void> {
-  if (!run.exited) {
-    try {
-      run.child.kill(signal);
-    } catch {
-      // Already gone.
-    }
-    if (signal !== "SIGKILL" && await raceTimeout(run.child.status, timeoutMs) === TIMED_OUT) {
-      try {
-        run.child.kill("SIGKILL");
-      } catch {
-        // Exited in between.
-      }
-    }
-  }
-  await run.child.status;
-  await run.output.done;
 }
 
 function isExecutableFile(path: string): boolean {

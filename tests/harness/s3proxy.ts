@@ -16,10 +16,14 @@
  * @module
  */
 import { join } from "node:path";
-import { type Capture, captureOutput } from "./_output_capture.ts";
-import { delay, raceTimeout, TIMED_OUT } from "./_timeout.ts";
 import { getFreePort } from "./free_port.ts";
 import { classpathOf, mavenFetch } from "./maven_fetch.ts";
+import {
+  type RestartableServer,
+  type ServerProcess,
+  spawnServer,
+  startRestartable,
+} from "./server_process.ts";
 
 /** The S3Proxy release the tests run. */
 export const S3PROXY_VERSION = "4.1.0";
@@ -51,8 +55,11 @@ export interface S3ProxyOptions {
   startTimeoutMs?: number;
 }
 
-/** A running S3Proxy; see {@linkcode startS3Proxy}. */
-export interface S3Proxy {
+/**
+ * A running S3Proxy; see {@linkcode startS3Proxy}. `log()` is its stdout and
+ * stderr; `restart()` keeps the port and the data.
+ */
+export interface S3Proxy extends RestartableServer {
   /** `http://127.0.0.1:PORT` */
   readonly endpoint: string;
   readonly port: number;
@@ -60,15 +67,8 @@ export interface S3Proxy {
   readonly dataDir: string;
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
-  /** The server's output so far. */
-  log(): string;
   /** Environment for the `aws` CLI (credentials, region) against this server. */
   awsEnv(): Record<string, string>;
-  /** Stops the server (kept data) and starts it again on the same port. */
-  restart(options?: { downMs?: number }): Promise<void>;
-  /** Stops the server and removes its temp dir. Idempotent. */
-  stop(): Promise<void>;
-  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** Raised when Java or the jars are missing or the server does not come up. */
@@ -116,100 +116,65 @@ export async function startS3Proxy(options: S3ProxyOptions = {}): Promise<S3Prox
   const propsPath = join(dir, "s3proxy.conf");
   await Deno.writeTextFile(propsPath, s3proxyProperties(port, dataDir));
 
-  let run: ServerRun | undefined;
-  let runs = 0;
-  let stopped = false;
   const endpoint = `http://127.0.0.1:${port}`;
-
-  const launch = async () => {
-    runs += 1;
-    let child: Deno.ChildProcess;
-    try {
-      child = new Deno.Command(Deno.env.get("JAVA_BIN") ?? "java", {
-        args: [
-          "-Xmx256m",
-          "-XX:+UseSerialGC",
-          "-XX:TieredStopAtLevel=1",
-          "-cp",
-          classpath,
-          "org.gaul.s3proxy.Main",
-          "--properties",
-          propsPath,
-        ],
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-    } catch (error) {
-      throw new S3ProxyStartError(
-        `cannot run java (${(error as Error).message}); install Java 17 ` +
-          "(apt-get install -y openjdk-17-jre-headless) or set JAVA_BIN",
-      );
-    }
-    const out = await captureOutput(child.stdout, { path: join(dir, `s3proxy-${runs}.out`) });
-    const err = await captureOutput(child.stderr, { path: join(dir, `s3proxy-${runs}.err`) });
-    const next: ServerRun = { child, out, err, exited: false };
-    child.status.then(() => next.exited = true);
-    run = next;
-    const deadline = Date.now() + startTimeoutMs;
-    while (Date.now() < deadline && !next.exited) {
-      if (await answersHttp(endpoint)) return;
-      await delay(100);
-    }
-    const why = next.exited ? "exited" : `did not answer within ${startTimeoutMs} ms`;
-    await terminate(next);
-    run = undefined;
-    throw new S3ProxyStartError(
-      `s3proxy ${why}; output tail:\n${next.out.tail(20)}\n${next.err.tail(20)}`,
-    );
-  };
-
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    if (run) await terminate(run);
-    run = undefined;
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  };
-
-  try {
-    await launch();
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const server = await startRestartable({
+    dir,
+    stopGraceMs: STOP_GRACE_MS,
+    stoppedError: () => new S3ProxyStartError("restart() after stop()"),
+    log: (run) => (run.stdout?.text() ?? "") + run.stderr.text(),
+    launch: async (run) => {
+      let next: ServerProcess;
+      try {
+        next = await spawnServer({
+          command: Deno.env.get("JAVA_BIN") ?? "java",
+          args: [
+            "-Xmx256m",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-cp",
+            classpath,
+            "org.gaul.s3proxy.Main",
+            "--properties",
+            propsPath,
+          ],
+          stdoutPath: join(dir, `s3proxy-${run}.out`),
+          stderrPath: join(dir, `s3proxy-${run}.err`),
+        });
+      } catch (error) {
+        throw new S3ProxyStartError(
+          `cannot run java (${(error as Error).message}); install Java 17 ` +
+            "(apt-get install -y openjdk-17-jre-headless) or set JAVA_BIN",
+        );
+      }
+      const up = await next.waitUntilReady(() => answersHttp(endpoint), {
+        timeoutMs: startTimeoutMs,
+        intervalMs: 100,
+      });
+      if (up === "ready") return next;
+      const why = up === "exited" ? "exited" : `did not answer within ${startTimeoutMs} ms`;
+      await next.stop("SIGTERM", STOP_GRACE_MS);
+      throw new S3ProxyStartError(`s3proxy ${why}; output tail:\n${next.tail(20)}`);
+    },
+  });
 
   return {
+    ...server,
     endpoint,
     port,
     dataDir,
     accessKeyId: S3PROXY_ACCESS_KEY,
     secretAccessKey: S3PROXY_SECRET_KEY,
-    log: () => (run?.out.text() ?? "") + (run?.err.text() ?? ""),
     awsEnv: () => ({
       AWS_ACCESS_KEY_ID: S3PROXY_ACCESS_KEY,
       AWS_SECRET_ACCESS_KEY: S3PROXY_SECRET_KEY,
       AWS_DEFAULT_REGION: "us-east-1",
       AWS_EC2_METADATA_DISABLED: "true",
     }),
-    restart: async (restartOptions = {}) => {
-      if (stopped) throw new S3ProxyStartError("restart() after stop()");
-      if (run) await terminate(run);
-      run = undefined;
-      if ((restartOptions.downMs ?? 0) > 0) await delay(restartOptions.downMs!);
-      await launch();
-    },
-    stop,
-    [Symbol.asyncDispose]: stop,
   };
 }
 
-interface ServerRun {
-  child: Deno.ChildProcess;
-  out: Capture;
-  err: Capture;
-  exited: boolean;
-}
+/** How long a stopping server may take after SIGTERM before it is killed. */
+const STOP_GRACE_MS = 10_000;
 
 /** True when something on `endpoint` answers an HTTP request (any status). */
 async function answersHttp(endpoint: string): Promise<boolean> {
@@ -222,24 +187,4 @@ async function answersHttp(endpoint: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function terminate(run: ServerRun): Promise<void> {
-  if (!run.exited) {
-    try {
-      run.child.kill("SIGTERM");
-    } catch {
-      // Already gone.
-    }
-    if (await raceTimeout(run.child.status, 10_000) === TIMED_OUT) {
-      try {
-        run.child.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }
-  }
-  await run.child.status;
-  await run.out.done;
-  await run.err.done;
 }

@@ -17,10 +17,9 @@ import { batchTopic } from "@tributary/shared/topics";
 import mqtt from "mqtt";
 import { makeBatch, seqRange } from "../../hub/testing/batches.ts";
 import { startKafka } from "../harness/kafka.ts";
-import { startDenoProcess } from "../harness/process.ts";
+import { assertSimulatorRows, startProduct, waitDelivered } from "../harness/product.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { hubQuery, tableCounts } from "./hub_client.ts";
-import { canonicalRow, COMPARED_COLUMNS, expectedRows } from "./expected_rows.ts";
+import { hubQuery } from "./hub_client.ts";
 import {
   kcat,
   simulatorInputs,
@@ -36,59 +35,34 @@ Deno.test("kafka pipeline delivers every row exactly once; kcat sees the records
   const dir = await Deno.makeTempDir({ prefix: "tributary-kafka-pipeline-" });
   await using kafka = await startKafka({ numPartitions: PARTITIONS });
   console.log(`kafka started in ${kafka.startMs} ms`);
-  await using hub = await startDenoProcess({
-    name: "hub",
-    script: "hub/main.ts",
-    args: [
-      "run",
-      "--config",
-      await writeKafkaHubConfig(dir, "hub", {
-        dataDir: join(dir, "hub"),
-        bootstrap: kafka.bootstrap,
-        partitions: PARTITIONS,
-      }),
-    ],
-    readyTimeoutMs: 60_000,
-  });
+  await using hub = await startProduct(
+    dir,
+    "hub",
+    "hub/main.ts",
+    await writeKafkaHubConfig(dir, "hub", {
+      dataDir: join(dir, "hub"),
+      bootstrap: kafka.bootstrap,
+      partitions: PARTITIONS,
+    }),
+    { readyTimeoutMs: 60_000 },
+  );
   const hubUrl = String(hub.ready.http);
-  const agent = await startDenoProcess({
-    name: "agent",
-    script: "agent/main.ts",
-    args: [
-      "run",
-      "--config",
-      await writeKafkaAgentConfig(dir, "agent", {
-        agentId: "kafka-agent-1",
-        dataDir: join(dir, "agent"),
-        bootstrap: kafka.bootstrap,
-        inputs: simulatorInputs(SEEDS, ROWS_PER_KIND),
-      }),
-    ],
-  });
+  const agent = await startProduct(
+    dir,
+    "agent",
+    "agent/main.ts",
+    await writeKafkaAgentConfig(dir, "agent", {
+      agentId: "kafka-agent-1",
+      dataDir: join(dir, "agent"),
+      bootstrap: kafka.bootstrap,
+      inputs: simulatorInputs(SEEDS, ROWS_PER_KIND),
+    }),
+  );
   try {
-    await waitFor(async () => {
-      const counts = await tableCounts(hubUrl);
-      return KINDS.every((k) => counts[k] >= ROWS_PER_KIND);
-    }, { timeoutMs: 60_000, intervalMs: 250, message: "all rows at the hub" });
-    await waitFor(async () => {
-      const response = await fetch(`${agent.ready.http}/status`, {
-        signal: AbortSignal.timeout(5_000),
-      });
-      const status = await response.json();
-      return KINDS.every((k) => status.streams[k]?.backlog_rows === 0);
-    }, { timeoutMs: 30_000, intervalMs: 250, message: "agent backlog drained (hub acks)" });
-
-    const counts = await tableCounts(hubUrl);
-    for (const kind of KINDS) assertEquals(counts[kind], ROWS_PER_KIND, `${kind} row count`);
-    const expected = expectedRows(SEEDS, ROWS_PER_KIND);
-    for (const kind of KINDS) {
-      const columns = COMPARED_COLUMNS[kind];
-      const answer = await hubQuery(hubUrl, `SELECT ${columns.join(", ")} FROM ${kind}`);
-      const actual = answer.rows.map((row) =>
-        canonicalRow(kind, Object.fromEntries(columns.map((c, i) => [c, row[i]])))
-      );
-      assertEquals(actual.sort(), [...expected[kind]].sort(), `${kind} values`);
-    }
+    await waitDelivered(hubUrl, String(agent.ready.http), ROWS_PER_KIND, {
+      drainedMessage: "agent backlog drained (hub acks)",
+    });
+    await assertSimulatorRows(hubUrl, SEEDS, ROWS_PER_KIND);
     const [quarantined] = (await hubQuery(hubUrl, "SELECT count(*) FROM quarantine")).rows;
     assertEquals(quarantined, [0]);
 

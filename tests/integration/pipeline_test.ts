@@ -3,14 +3,17 @@
  * separate processes. 10,000 rows of each kind must arrive exactly once, with
  * every value equal to what the seeded simulators produced.
  */
-import { join } from "node:path";
 import { assert, assertEquals } from "@tributary/shared/testing/asserts";
 import { KINDS } from "@tributary/shared/records";
 import { startMosquitto } from "../harness/mosquitto.ts";
-import { startDenoProcess } from "../harness/process.ts";
-import { waitFor } from "../harness/wait_for.ts";
-import { hubMetrics, hubQuery, metricValue, tableCounts } from "./hub_client.ts";
-import { canonicalRow, COMPARED_COLUMNS, expectedRows } from "./expected_rows.ts";
+import {
+  assertSimulatorRows,
+  startProduct,
+  waitDelivered,
+  writeAgentConfig,
+  writeHubConfig,
+} from "../harness/product.ts";
+import { hubMetrics, hubQuery, metricValue } from "./hub_client.ts";
 
 const ROWS_PER_KIND = 10_000;
 const SEEDS = { sensors: 11, logs: 12, market: 13 };
@@ -18,66 +21,36 @@ const SEEDS = { sensors: 11, logs: 12, market: 13 };
 Deno.test("pipeline delivers 10,000 rows of each kind exactly once through real Mosquitto", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tributary-pipeline-" });
   await using broker = await startMosquitto();
-  const hubConfig = join(dir, "hub.toml");
-  await Deno.writeTextFile(
-    hubConfig,
-    `[hub]\ndata_dir = ${JSON.stringify(join(dir, "hub"))}\n` +
-      `[http]\nlisten = "127.0.0.1:0"\n[mqtt]\nurl = ${JSON.stringify(broker.url)}\n`,
+  await using hub = await startProduct(
+    dir,
+    "hub",
+    "hub/main.ts",
+    await writeHubConfig(dir, broker.url),
   );
-  await using hub = await startDenoProcess({
-    name: "hub",
-    script: "hub/main.ts",
-    args: ["run", "--config", hubConfig],
-  });
   const hubUrl = String(hub.ready.http);
-
-  const agentConfig = join(dir, "agent.toml");
   // A rate of 5,000 rows/s per kind spreads 10,000 rows over many batches,
   // so ordering, batching and dedup are exercised, not a single message.
-  await Deno.writeTextFile(
-    agentConfig,
-    `[agent]\nid = "it-agent-1"\ndata_dir = ${JSON.stringify(join(dir, "agent"))}\n` +
-      `[http]\nlisten = "127.0.0.1:0"\n` +
-      `[transport]\ntype = "mqtt"\n[transport.mqtt]\nurl = ${JSON.stringify(broker.url)}\n` +
-      `[[inputs]]\ntype = "sim_sensors"\nseed = ${SEEDS.sensors}\nrate = 5000\nlimit = ${ROWS_PER_KIND}\n` +
-      `[[inputs]]\ntype = "sim_logs"\nseed = ${SEEDS.logs}\nrate = 5000\nlimit = ${ROWS_PER_KIND}\n` +
-      `[[inputs]]\ntype = "sim_market"\nseed = ${SEEDS.market}\nrate = 5000\nlimit = ${ROWS_PER_KIND}\n`,
+  const agent = await startProduct(
+    dir,
+    "agent",
+    "agent/main.ts",
+    await writeAgentConfig({
+      dir,
+      id: "it-agent-1",
+      brokerUrl: broker.url,
+      seeds: SEEDS,
+      rate: 5_000,
+      limit: ROWS_PER_KIND,
+    }),
   );
-  const agent = await startDenoProcess({
-    name: "agent",
-    script: "agent/main.ts",
-    args: ["run", "--config", agentConfig],
-  });
   try {
-    await waitFor(async () => {
-      const counts = await tableCounts(hubUrl);
-      return KINDS.every((k) => counts[k] >= ROWS_PER_KIND);
-    }, { timeoutMs: 60_000, intervalMs: 250, message: "all rows at the hub" });
+    // All rows at the hub, then the agent's buffer drains: everything it took in was delivered.
+    await waitDelivered(hubUrl, String(agent.ready.http), ROWS_PER_KIND);
 
-    // The agent's buffer drains: everything it took in has been delivered.
-    await waitFor(async () => {
-      const response = await fetch(`${agent.ready.http}/status`, {
-        signal: AbortSignal.timeout(5_000),
-      });
-      const status = await response.json();
-      return KINDS.every((k) => status.streams[k]?.backlog_rows === 0);
-    }, { timeoutMs: 30_000, intervalMs: 250, message: "agent backlog drained" });
-
-    // Exactly once: no kind has more rows than was sent, even after a pause.
+    // Exactly once, even after a pause (a late redelivery would add rows): each kind holds as
+    // many rows as were sent, and every value equals what the seeded simulators produced.
     await new Promise((r) => setTimeout(r, 500));
-    const counts = await tableCounts(hubUrl);
-    for (const kind of KINDS) assertEquals(counts[kind], ROWS_PER_KIND, `${kind} row count`);
-
-    // Every value equals what the seeded simulators produced (a multiset match).
-    const expected = expectedRows(SEEDS, ROWS_PER_KIND);
-    for (const kind of KINDS) {
-      const columns = COMPARED_COLUMNS[kind];
-      const answer = await hubQuery(hubUrl, `SELECT ${columns.join(", ")} FROM ${kind}`);
-      const actual = answer.rows.map((row) =>
-        canonicalRow(kind, Object.fromEntries(columns.map((c, i) => [c, row[i]])))
-      );
-      assertEquals(actual.sort(), [...expected[kind]].sort(), `${kind} values`);
-    }
+    await assertSimulatorRows(hubUrl, SEEDS, ROWS_PER_KIND);
 
     // Every row is attributed to the agent, and its timestamps are sane.
     for (const kind of KINDS) {

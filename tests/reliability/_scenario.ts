@@ -1,7 +1,7 @@
 /**
- * What the fault scenarios share: config files for the hub and the agent,
- * starting them as real processes (logs inside the scenario's temp dir), the
- * agent's /status, and the final accounting.
+ * What the fault scenarios share: their hub and agent configs and processes
+ * (the config writers, process start and the agent's /status live in
+ * ../harness/product.ts, re-exported here), and the final accounting.
  *
  * The accounting compares multisets of row values: what the seeded
  * simulators (or the test's own batches) produced against what the hub
@@ -9,105 +9,49 @@
  * duplicated = Σ max(0, h(v) − s(v)), lost = Σ max(0, s(v) − h(v)); rows
  * that were never sent at all are counted apart, as `unexpected`.
  *
+ * A scenario test reads as its scenario only: {@linkcode runScenario} owns
+ * the temp dir, the hub and agent processes and their clean exit;
+ * {@linkcode waitDelivered}, {@linkcode accountSimulators} and
+ * {@linkcode rowsFlowAgain} are the waits and the tally they all end with.
+ *
  * @module
  */
 import { join } from "node:path";
 import { assertEquals } from "@tributary/shared/testing/asserts";
 import { type Kind, KINDS } from "@tributary/shared/records";
-import { type DenoProcess, startDenoProcess } from "../harness/process.ts";
-import { hubQuery } from "../integration/hub_client.ts";
-import { canonicalRow, COMPARED_COLUMNS } from "../integration/expected_rows.ts";
+import type { DenoProcess } from "../harness/process.ts";
+import {
+  type AgentConfigOptions,
+  type SimSeeds,
+  startProduct,
+  writeAgentConfig,
+  writeHubConfig,
+} from "../harness/product.ts";
+import { delay } from "../harness/_timeout.ts";
+import { waitFor } from "../harness/wait_for.ts";
+import { hubQuery, metricValue, storedRows } from "../integration/hub_client.ts";
+import { canonicalRow, COMPARED_COLUMNS, expectedRows } from "../integration/expected_rows.ts";
+import {
+  type KafkaAgentConfigOptions,
+  type KafkaHubConfigOptions,
+  simulatorInputs,
+  writeKafkaAgentConfig,
+  writeKafkaHubConfig,
+} from "../integration/kafka_configs.ts";
 
-/** Seeds of the three simulators of an agent. */
-export interface SimSeeds {
-  sensors: number;
-  logs: number;
-  market: number;
-}
-
-/** Writes a hub config (same data dir across restarts) and returns its path. */
-export async function writeHubConfig(dir: string, brokerUrl: string): Promise<string> {
-  const path = join(dir, "hub.toml");
-  await Deno.writeTextFile(
-    path,
-    `[hub]\ndata_dir = ${JSON.stringify(join(dir, "hub"))}\n` +
-      `[http]\nlisten = "127.0.0.1:0"\nquery_max_rows = 10000000\n` +
-      `[mqtt]\nurl = ${JSON.stringify(brokerUrl)}\n`,
-  );
-  return path;
-}
-
-/** Options of {@linkcode writeAgentConfig}. */
-export interface AgentConfigOptions {
-  dir: string;
-  id: string;
-  brokerUrl: string;
-  seeds: SimSeeds;
-  /** Rows per second per kind. */
-  rate: number;
-  /** Rows per kind. */
-  limit: number;
-  /** Extra lines for `[transport.mqtt]`. */
-  mqttExtra?: string[];
-}
-
-/** Writes an agent config with the three simulators and returns its path. */
-export async function writeAgentConfig(o: AgentConfigOptions): Promise<string> {
-  const path = join(o.dir, "agent.toml");
-  const sim = (type: string, seed: number) =>
-    `[[inputs]]\ntype = "${type}"\nseed = ${seed}\nrate = ${o.rate}\nlimit = ${o.limit}\n`;
-  await Deno.writeTextFile(
-    path,
-    `[agent]\nid = ${JSON.stringify(o.id)}\ndata_dir = ${JSON.stringify(join(o.dir, "agent"))}\n` +
-      `[http]\nlisten = "127.0.0.1:0"\n` +
-      `[transport]\ntype = "mqtt"\n[transport.mqtt]\nurl = ${JSON.stringify(o.brokerUrl)}\n` +
-      (o.mqttExtra ?? []).map((line) => `${line}\n`).join("") +
-      sim("sim_sensors", o.seeds.sensors) + sim("sim_logs", o.seeds.logs) +
-      sim("sim_market", o.seeds.market),
-  );
-  return path;
-}
-
-/** Starts a hub or agent with its logs in `<dir>/logs/<name>` (kept with the dir on failure). */
-export function startProduct(
-  dir: string,
-  name: string,
-  script: "hub/main.ts" | "agent/main.ts",
-  config: string,
-): Promise<DenoProcess> {
-  return startDenoProcess({
-    name,
-    script,
-    args: ["run", "--config", config],
-    logDir: join(dir, "logs", name),
-  });
-}
-
-/** Per-stream figures of the agent's `GET /status`. */
-export interface StreamStatus {
-  backlog_rows: number;
-  backlog_bytes: number;
-  oldest_unsent_age_s: number;
-  next_seq: number;
-  acked_rows: number;
-  /** Rows dropped by reason (disk budget, max age, rows that can never be sent). */
-  dropped?: Record<string, number>;
-}
-
-/** The agent's `/status` streams. */
-export async function agentStatus(agentUrl: string): Promise<Record<Kind, StreamStatus>> {
-  const response = await fetch(`${agentUrl}/status`, { signal: AbortSignal.timeout(5_000) });
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new Error(`agent /status answered ${response.status}`);
-  }
-  return (await response.json()).streams;
-}
-
-/** Total backlog rows over every stream. */
-export function totalBacklog(streams: Record<Kind, StreamStatus>): number {
-  return KINDS.reduce((sum, k) => sum + (streams[k]?.backlog_rows ?? 0), 0);
-}
+// The scenario tests import all they share from here.
+export {
+  type AgentConfigOptions,
+  agentStatus,
+  type DeliveredOptions,
+  type SimSeeds,
+  startProduct,
+  type StreamStatus,
+  totalBacklog,
+  waitDelivered,
+  writeAgentConfig,
+  writeHubConfig,
+} from "../harness/product.ts";
 
 /** One table to account for: the SQL select list, the canonical form of a row, what was sent. */
 export interface AccountedTable {
@@ -236,4 +180,173 @@ export function envSeconds(name: string, fallbackS: number): number {
     throw new Error(`${name}=${raw}: expected a number of seconds >= 0`);
   }
   return value * 1000;
+}
+
+/** The config files of a scenario's hub and agent, written into its temp dir. */
+export interface ScenarioConfigs {
+  hub: (dir: string) => Promise<string>;
+  /** Absent for a scenario that feeds the hub itself (no agent process). */
+  agent?: (dir: string) => Promise<string>;
+}
+
+/**
+ * The configs of a scenario over MQTT: the hub on `brokerUrl`, the agent with
+ * its three simulators on `agent.brokerUrl` (e.g. through a proxy) or the same broker.
+ */
+export function mqttScenario(
+  brokerUrl: string,
+  agent: Omit<AgentConfigOptions, "dir" | "brokerUrl"> & { brokerUrl?: string },
+): ScenarioConfigs {
+  return {
+    hub: (dir) => writeHubConfig(dir, brokerUrl),
+    agent: (dir) => writeAgentConfig({ ...agent, dir, brokerUrl: agent.brokerUrl ?? brokerUrl }),
+  };
+}
+
+/** The agent side of {@linkcode kafkaScenario}. */
+export interface KafkaScenarioAgent
+  extends Omit<KafkaAgentConfigOptions, "dataDir" | "bootstrap" | "inputs"> {
+  seeds: SimSeeds;
+  /** Rows per second per kind. */
+  rate: number;
+  /** Rows per kind. */
+  limit: number;
+}
+
+/**
+ * The configs of a scenario over Kafka at `bootstrap`: the hub (with `hub`'s
+ * settings) and the agent with its three simulators, data dirs in the scenario dir.
+ */
+export function kafkaScenario(
+  bootstrap: string,
+  hub: Omit<KafkaHubConfigOptions, "dataDir" | "bootstrap">,
+  agent: KafkaScenarioAgent,
+): ScenarioConfigs {
+  const { seeds, rate, limit, ...agentOptions } = agent;
+  return {
+    hub: (dir) => writeKafkaHubConfig(dir, "hub", { ...hub, dataDir: join(dir, "hub"), bootstrap }),
+    agent: (dir) =>
+      writeKafkaAgentConfig(dir, "agent", {
+        ...agentOptions,
+        dataDir: join(dir, "agent"),
+        bootstrap,
+        inputs: simulatorInputs(seeds, limit, rate),
+      }),
+  };
+}
+
+/**
+ * The processes of a running scenario. `hub` and `agent` are the current
+ * ones: starting another replaces it (kill or stop the old one first).
+ */
+export interface ScenarioRun {
+  readonly dir: string;
+  readonly hubConfig: string;
+  readonly agentConfig: string | undefined;
+  readonly hub: DenoProcess | undefined;
+  readonly agent: DenoProcess | undefined;
+  /** Starts a hub named `name` (its logs in `logs/<name>`); it becomes `hub`. */
+  startHub(name?: string): Promise<DenoProcess>;
+  /** Starts an agent named `name`; it becomes `agent`. */
+  startAgent(name?: string): Promise<DenoProcess>;
+  /** The current hub's HTTP base URL. */
+  hubUrl(): string;
+  /** The current agent's HTTP base URL. */
+  agentUrl(): string;
+}
+
+/**
+ * Runs one scenario in its own temp dir (see {@linkcode withScenarioDir}):
+ * writes the configs, hands `body` a {@linkcode ScenarioRun} to start, kill
+ * and restart processes with, then stops the last agent and hub gracefully
+ * (after `body`, even when it failed) and asserts that both exited 0 (the
+ * agent only when the scenario has one).
+ */
+export async function runScenario(
+  prefix: string,
+  configs: ScenarioConfigs,
+  body: (run: ScenarioRun) => Promise<void>,
+): Promise<void> {
+  await withScenarioDir(prefix, async (dir) => {
+    const hubConfig = await configs.hub(dir);
+    const agentConfig = configs.agent ? await configs.agent(dir) : undefined;
+    let hub: DenoProcess | undefined;
+    let agent: DenoProcess | undefined;
+    const url = (proc: DenoProcess | undefined, what: string) => {
+      if (proc === undefined) throw new Error(`no ${what} started yet`);
+      return String(proc.ready.http);
+    };
+    const run: ScenarioRun = {
+      dir,
+      hubConfig,
+      agentConfig,
+      get hub() {
+        return hub;
+      },
+      get agent() {
+        return agent;
+      },
+      startHub: async (name = "hub") =>
+        hub = await startProduct(dir, name, "hub/main.ts", hubConfig),
+      startAgent: async (name = "agent") => {
+        if (agentConfig === undefined) throw new Error("this scenario has no agent config");
+        return agent = await startProduct(dir, name, "agent/main.ts", agentConfig);
+      },
+      hubUrl: () => url(hub, "hub"),
+      agentUrl: () => url(agent, "agent"),
+    };
+    let hubExit: number | undefined;
+    let agentExit: number | undefined;
+    try {
+      await body(run);
+    } finally {
+      agentExit = await stopQuietly(agent);
+      hubExit = await stopQuietly(hub);
+    }
+    if (agentConfig !== undefined) assertEquals(agentExit, 0, "agent exit code");
+    assertEquals(hubExit, 0, "hub exit code");
+  });
+}
+
+/**
+ * Accounts the seeded simulators' rows at the hub (see {@linkcode accountRows})
+ * after `settleMs`: a late redelivery would show up as an extra row, and the
+ * absence of one is no condition a wait could watch for.
+ */
+export async function accountSimulators(
+  scenario: string,
+  hubUrl: string,
+  seeds: SimSeeds,
+  rowsPerKind: number,
+  settleMs = 1_000,
+): Promise<ScenarioAccounting> {
+  if (settleMs > 0) await delay(settleMs);
+  return await accountRows(scenario, hubUrl, simulatorTables(expectedRows(seeds, rowsPerKind)));
+}
+
+/**
+ * Waits until the hub stores more than `before` rows (rows flow again after
+ * a fault) and returns how many ms that took.
+ */
+export async function rowsFlowAgain(
+  hubUrl: string,
+  before: number,
+  options: { timeoutMs: number; message: string },
+): Promise<number> {
+  const started = performance.now();
+  await waitFor(async () => await storedRows(hubUrl) > before, {
+    timeoutMs: options.timeoutMs,
+    intervalMs: 100,
+    message: options.message,
+  });
+  return Math.round(performance.now() - started);
+}
+
+/** `tributary_hub_batches_total` with `outcome` summed over every kind, from a /metrics page. */
+export function hubBatches(page: string, outcome: "inserted" | "duplicate" | "partial"): number {
+  return KINDS.reduce(
+    (n, kind) =>
+      n + metricValue(page, `tributary_hub_batches_total{kind="${kind}",outcome="${outcome}"}`),
+    0,
+  );
 }

@@ -14,7 +14,6 @@ import { join } from "node:path";
 import { assert, assertEquals } from "@tributary/shared/testing/asserts";
 import { type Kind, KINDS } from "@tributary/shared/records";
 import { startMosquitto } from "../harness/mosquitto.ts";
-import type { DenoProcess } from "../harness/process.ts";
 import { startTcpProxy } from "../harness/tcp_proxy.ts";
 import { delay } from "../harness/_timeout.ts";
 import { waitFor } from "../harness/wait_for.ts";
@@ -23,11 +22,9 @@ import { expectedRows } from "../integration/expected_rows.ts";
 import {
   accountRows,
   agentStatus,
+  runScenario,
   simulatorTables,
-  startProduct,
-  stopQuietly,
   totalBacklog,
-  withScenarioDir,
   writeHubConfig,
 } from "./_scenario.ts";
 
@@ -75,91 +72,79 @@ const total = (byReason: Record<string, number> | undefined) =>
   Object.values(byReason ?? {}).reduce((a, b) => a + b, 0);
 
 Deno.test("fault: buffer over its disk budget drops only as the policy says, counted exactly", async () => {
-  await withScenarioDir("disk-budget", async (dir) => {
-    await using broker = await startMosquitto();
-    await using proxy = await startTcpProxy({ targetPort: broker.port });
-    const hubConfig = await writeHubConfig(dir, broker.url);
-    const agentConfig = await writeConfig(dir, `mqtt://127.0.0.1:${proxy.port}`);
-    let hub: DenoProcess | undefined;
-    let agent: DenoProcess | undefined;
-    let hubExit: number | undefined;
-    let agentExit: number | undefined;
-    try {
-      hub = await startProduct(dir, "hub", "hub/main.ts", hubConfig);
-      const hubUrl = String(hub.ready.http);
-      agent = await startProduct(dir, "agent", "agent/main.ts", agentConfig);
-      const agentUrl = String(agent.ready.http);
+  await using broker = await startMosquitto();
+  await using proxy = await startTcpProxy({ targetPort: broker.port });
+  await runScenario("disk-budget", {
+    hub: (dir) => writeHubConfig(dir, broker.url),
+    agent: (dir) => writeConfig(dir, `mqtt://127.0.0.1:${proxy.port}`),
+  }, async (run) => {
+    const hubUrl = String((await run.startHub()).ready.http);
+    const agentUrl = String((await run.startAgent()).ready.http);
 
-      await delay(BEFORE_MS);
-      proxy.cut("blackhole");
-      const cutAt = Date.now();
-      // While cut, the buffer never holds more than the budget.
-      let peakBytes = 0;
-      while (Date.now() - cutAt < CUT_MS) {
-        await delay(500);
-        const status = await agentStatus(agentUrl);
-        peakBytes = Math.max(peakBytes, KINDS.reduce((n, k) => n + status[k].backlog_bytes, 0));
-      }
-      proxy.restore();
-      console.log(`  link cut ${CUT_MS / 1000} s; peak buffer ${peakBytes} bytes of ${MAX_BYTES}`);
-      assert(peakBytes <= MAX_BYTES, `buffer ${peakBytes} bytes > max_bytes ${MAX_BYTES}`);
-      assert(peakBytes >= 0.8 * MAX_BYTES, `the budget was reached (${peakBytes} bytes)`);
-
-      // Every simulator reaches its limit, then the backlog drains to 0.
-      await waitFor(async () => {
-        const status = await agentStatus(agentUrl);
-        return KINDS.every((k) =>
-          status[k].next_seq - 1 === (k === "logs" ? LOG_LIMIT : OTHER_LIMIT)
-        ) && totalBacklog(status) === 0;
-      }, { timeoutMs: 30_000, intervalMs: 250, message: "all rows written and drained" });
+    await delay(BEFORE_MS);
+    proxy.cut("blackhole");
+    const cutAt = Date.now();
+    // While cut, the buffer never holds more than the budget.
+    let peakBytes = 0;
+    while (Date.now() - cutAt < CUT_MS) {
       await delay(500);
-
       const status = await agentStatus(agentUrl);
-      const metrics = await metricDrops(agentUrl);
-      const logs = expectedRows(SEEDS, LOG_LIMIT).logs;
-      const others = expectedRows(SEEDS, OTHER_LIMIT);
-      const result = await accountRows(
-        "disk_budget (hub tables)",
-        hubUrl,
-        simulatorTables({ ...others, logs }),
-      );
-      const counts = await tableCounts(hubUrl);
-      const dropped = Object.fromEntries(KINDS.map((k) => [k, total(status[k].dropped)])) as Record<
-        Kind,
-        number
-      >;
-      const details = KINDS.filter((k) => dropped[k] > 0).map((k) =>
-        Object.entries(status[k].dropped ?? {}).map(([r, n]) => `${k}/${r} ${n}`).join(", ")
-      ).join("; ");
-      console.log(
-        `scenario disk_budget: sent ${result.sent} stored ${result.stored} ` +
-          `duplicated ${result.duplicated} dropped ${KINDS.reduce((n, k) => n + dropped[k], 0)} (${
-            details || "none"
-          })`,
-      );
-
-      for (const kind of KINDS) {
-        const f = result.byKind[kind]!;
-        const why = `${kind}: ${JSON.stringify(f)} dropped ${JSON.stringify(status[kind].dropped)}`;
-        assertEquals(f.duplicated, 0, why);
-        assertEquals(f.unexpected, 0, why);
-        assertEquals(counts[kind], f.stored, why);
-        // The rows missing at the hub are exactly the rows the agent says it dropped.
-        assertEquals(f.lost, dropped[kind], why);
-        assertEquals(f.stored + dropped[kind], f.sent, why);
-        assertEquals(total(metrics[kind]), dropped[kind], `/metrics ${JSON.stringify(metrics)}`);
-      }
-      // Priorities: the budget was met from logs (class 2) alone.
-      assert(dropped.logs > 0, "logs were dropped");
-      assertEquals(status.logs.dropped, { budget_evicted: dropped.logs });
-      for (const kind of ["readings", "trades", "quotes"] as const) {
-        assertEquals(dropped[kind], 0, `${kind} lost rows while logs could be dropped`);
-      }
-    } finally {
-      agentExit = await stopQuietly(agent);
-      hubExit = await stopQuietly(hub);
+      peakBytes = Math.max(peakBytes, KINDS.reduce((n, k) => n + status[k].backlog_bytes, 0));
     }
-    assertEquals(agentExit, 0, "agent exit code");
-    assertEquals(hubExit, 0, "hub exit code");
+    proxy.restore();
+    console.log(`  link cut ${CUT_MS / 1000} s; peak buffer ${peakBytes} bytes of ${MAX_BYTES}`);
+    assert(peakBytes <= MAX_BYTES, `buffer ${peakBytes} bytes > max_bytes ${MAX_BYTES}`);
+    assert(peakBytes >= 0.8 * MAX_BYTES, `the budget was reached (${peakBytes} bytes)`);
+
+    // Every simulator reaches its limit, then the backlog drains to 0.
+    await waitFor(async () => {
+      const status = await agentStatus(agentUrl);
+      return KINDS.every((k) =>
+        status[k].next_seq - 1 === (k === "logs" ? LOG_LIMIT : OTHER_LIMIT)
+      ) && totalBacklog(status) === 0;
+    }, { timeoutMs: 30_000, intervalMs: 250, message: "all rows written and drained" });
+    await delay(500);
+
+    const status = await agentStatus(agentUrl);
+    const metrics = await metricDrops(agentUrl);
+    const logs = expectedRows(SEEDS, LOG_LIMIT).logs;
+    const others = expectedRows(SEEDS, OTHER_LIMIT);
+    const result = await accountRows(
+      "disk_budget (hub tables)",
+      hubUrl,
+      simulatorTables({ ...others, logs }),
+    );
+    const counts = await tableCounts(hubUrl);
+    const dropped = Object.fromEntries(KINDS.map((k) => [k, total(status[k].dropped)])) as Record<
+      Kind,
+      number
+    >;
+    const details = KINDS.filter((k) => dropped[k] > 0).map((k) =>
+      Object.entries(status[k].dropped ?? {}).map(([r, n]) => `${k}/${r} ${n}`).join(", ")
+    ).join("; ");
+    console.log(
+      `scenario disk_budget: sent ${result.sent} stored ${result.stored} ` +
+        `duplicated ${result.duplicated} dropped ${KINDS.reduce((n, k) => n + dropped[k], 0)} (${
+          details || "none"
+        })`,
+    );
+
+    for (const kind of KINDS) {
+      const f = result.byKind[kind]!;
+      const why = `${kind}: ${JSON.stringify(f)} dropped ${JSON.stringify(status[kind].dropped)}`;
+      assertEquals(f.duplicated, 0, why);
+      assertEquals(f.unexpected, 0, why);
+      assertEquals(counts[kind], f.stored, why);
+      // The rows missing at the hub are exactly the rows the agent says it dropped.
+      assertEquals(f.lost, dropped[kind], why);
+      assertEquals(f.stored + dropped[kind], f.sent, why);
+      assertEquals(total(metrics[kind]), dropped[kind], `/metrics ${JSON.stringify(metrics)}`);
+    }
+    // Priorities: the budget was met from logs (class 2) alone.
+    assert(dropped.logs > 0, "logs were dropped");
+    assertEquals(status.logs.dropped, { budget_evicted: dropped.logs });
+    for (const kind of ["readings", "trades", "quotes"] as const) {
+      assertEquals(dropped[kind], 0, `${kind} lost rows while logs could be dropped`);
+    }
   });
 });

@@ -10,22 +10,15 @@ import { assert, assertEquals } from "@tributary/shared/testing/asserts";
 import { KINDS } from "@tributary/shared/records";
 import { createRandom } from "@tributary/shared/prng";
 import { startMosquitto } from "../harness/mosquitto.ts";
-import type { DenoProcess } from "../harness/process.ts";
 import { delay } from "../harness/_timeout.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { storedRows, tableCounts } from "../integration/hub_client.ts";
-import { expectedRows } from "../integration/expected_rows.ts";
+import { storedRows } from "../integration/hub_client.ts";
 import {
-  accountRows,
-  agentStatus,
+  accountSimulators,
   assertExactlyOnce,
-  simulatorTables,
-  startProduct,
-  stopQuietly,
-  totalBacklog,
-  withScenarioDir,
-  writeAgentConfig,
-  writeHubConfig,
+  mqttScenario,
+  runScenario,
+  waitDelivered,
 } from "./_scenario.ts";
 
 const RATE = 2_000; // rows per second per kind
@@ -35,26 +28,19 @@ const KILL_SEED = 2_002;
 const SEEDS = { sensors: 21, logs: 22, market: 23 };
 
 Deno.test("fault: hub SIGKILLed and restarted repeatedly under load loses and duplicates nothing", async () => {
-  await withScenarioDir("hub-kill", async (dir) => {
-    await using broker = await startMosquitto();
-    const hubConfig = await writeHubConfig(dir, broker.url);
-    const agentConfig = await writeAgentConfig({
-      dir,
+  await using broker = await startMosquitto();
+  await runScenario(
+    "hub-kill",
+    mqttScenario(broker.url, {
       id: "fault-hub-kill",
-      brokerUrl: broker.url,
       seeds: SEEDS,
       rate: RATE,
       limit: ROWS_PER_KIND,
-    });
-    const random = createRandom(KILL_SEED);
-    let hub: DenoProcess | undefined;
-    let agent: DenoProcess | undefined;
-    let hubExit: number | undefined;
-    let agentExit: number | undefined;
-    try {
-      hub = await startProduct(dir, "hub-0", "hub/main.ts", hubConfig);
-      agent = await startProduct(dir, "agent", "agent/main.ts", agentConfig);
-      const agentUrl = String(agent.ready.http);
+    }),
+    async (run) => {
+      const random = createRandom(KILL_SEED);
+      await run.startHub("hub-0");
+      await run.startAgent();
 
       // Kill k waits until the hub holds k/(KILLS + 1) of all rows, then a seeded 0 to 300 ms
       // more, and keeps it down for 0 to 1 s. Driven by progress rather than by the clock, so
@@ -62,8 +48,7 @@ Deno.test("fault: hub SIGKILLed and restarted repeatedly under load loses and du
       const total = KINDS.length * ROWS_PER_KIND;
       const storedAtKill: number[] = [];
       for (let k = 1; k <= KILLS; k++) {
-        const victim: DenoProcess = hub;
-        const url = String(victim.ready.http);
+        const url = run.hubUrl();
         const threshold = Math.floor((total * k) / (KILLS + 1));
         await waitFor(async () => await storedRows(url) >= threshold, {
           timeoutMs: 60_000,
@@ -72,42 +57,21 @@ Deno.test("fault: hub SIGKILLed and restarted repeatedly under load loses and du
         });
         await delay(random.int(0, 300));
         storedAtKill.push(await storedRows(url));
-        const exit = await victim.kill();
+        const exit = await run.hub!.kill();
         assertEquals(exit.signal, "SIGKILL", `hub kill ${k}`);
         await delay(random.int(0, 1_000));
-        hub = await startProduct(dir, `hub-${k}`, "hub/main.ts", hubConfig);
+        await run.startHub(`hub-${k}`);
       }
-      const hubUrl = String(hub.ready.http);
       // The kills must have hit a hub that was ingesting, not an idle one.
       assert(
         storedAtKill.filter((n) => n > 0 && n < total).length >= KILLS - 1,
         `kills under load; rows stored at each kill: ${storedAtKill.join(", ")}`,
       );
 
-      await waitFor(async () => {
-        const counts = await tableCounts(hubUrl);
-        return KINDS.every((k) => counts[k] >= ROWS_PER_KIND);
-      }, { timeoutMs: 60_000, intervalMs: 250, message: "all rows at the hub" });
-      await waitFor(async () => totalBacklog(await agentStatus(agentUrl)) === 0, {
-        timeoutMs: 30_000,
-        intervalMs: 250,
-        message: "agent backlog drained",
-      });
-      // Late redeliveries would show up as extra rows: give them a moment.
-      await delay(1_000);
-
-      const result = await accountRows(
-        "hub_kill",
-        hubUrl,
-        simulatorTables(expectedRows(SEEDS, ROWS_PER_KIND)),
-      );
+      await waitDelivered(run.hubUrl(), run.agentUrl(), ROWS_PER_KIND);
+      const result = await accountSimulators("hub_kill", run.hubUrl(), SEEDS, ROWS_PER_KIND);
       console.log(`  hub killed ${KILLS} times; rows stored at each kill: ${storedAtKill}`);
       assertExactlyOnce(result);
-    } finally {
-      agentExit = await stopQuietly(agent);
-      hubExit = await stopQuietly(hub);
-    }
-    assertEquals(agentExit, 0, "agent exit code");
-    assertEquals(hubExit, 0, "hub exit code");
-  });
+    },
+  );
 });

@@ -5,29 +5,18 @@
  * agent resend, the hub's dedup drops repeats, and every row must be stored
  * exactly once.
  */
-import { join } from "node:path";
-import { assert, assertEquals } from "@tributary/shared/testing/asserts";
+import { assert } from "@tributary/shared/testing/asserts";
 import { KINDS } from "@tributary/shared/records";
 import { startKafka } from "../harness/kafka.ts";
-import type { DenoProcess } from "../harness/process.ts";
-import { delay } from "../harness/_timeout.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { storedRows, tableCounts } from "../integration/hub_client.ts";
-import { expectedRows } from "../integration/expected_rows.ts";
+import { storedRows } from "../integration/hub_client.ts";
 import {
-  simulatorInputs,
-  writeKafkaAgentConfig,
-  writeKafkaHubConfig,
-} from "../integration/kafka_configs.ts";
-import {
-  accountRows,
-  agentStatus,
+  accountSimulators,
   assertExactlyOnce,
-  simulatorTables,
-  startProduct,
-  stopQuietly,
-  totalBacklog,
-  withScenarioDir,
+  kafkaScenario,
+  rowsFlowAgain,
+  runScenario,
+  waitDelivered,
 } from "./_scenario.ts";
 
 const RATE = 1_500;
@@ -36,48 +25,37 @@ const RESTARTS = 2;
 const SEEDS = { sensors: 41, logs: 42, market: 43 };
 
 Deno.test("fault (kafka): broker SIGKILLed and restarted under load loses and duplicates nothing", async () => {
-  await withScenarioDir("kafka-broker-restart", async (dir) => {
-    await using kafka = await startKafka({ numPartitions: 2 });
-    const hubConfig = await writeKafkaHubConfig(dir, "hub", {
-      dataDir: join(dir, "hub"),
-      bootstrap: kafka.bootstrap,
-      partitions: 2,
-    });
-    const agentConfig = await writeKafkaAgentConfig(dir, "agent", {
+  await using kafka = await startKafka({ numPartitions: 2 });
+  await runScenario(
+    "kafka-broker-restart",
+    kafkaScenario(kafka.bootstrap, { partitions: 2 }, {
       agentId: "fault-kafka-broker",
-      dataDir: join(dir, "agent"),
-      bootstrap: kafka.bootstrap,
       transportExtra: "ack_timeout_ms = 5000\nsend_timeout_ms = 5000\nreconnect_max_ms = 2000",
-      inputs: simulatorInputs(SEEDS, ROWS_PER_KIND, RATE),
-    });
-    let hub: DenoProcess | undefined;
-    let agent: DenoProcess | undefined;
-    let hubExit: number | undefined;
-    let agentExit: number | undefined;
-    try {
-      hub = await startProduct(dir, "hub", "hub/main.ts", hubConfig);
-      const hubUrl = String(hub.ready.http);
-      agent = await startProduct(dir, "agent", "agent/main.ts", agentConfig);
-      const agentUrl = String(agent.ready.http);
-      const stored = () => storedRows(hubUrl);
+      seeds: SEEDS,
+      rate: RATE,
+      limit: ROWS_PER_KIND,
+    }),
+    async (run) => {
+      const hubUrl = String((await run.startHub()).ready.http);
+      const agentUrl = String((await run.startAgent()).ready.http);
       const storedAtCrash: number[] = [];
       const recoveryMs: number[] = [];
       for (let k = 1; k <= RESTARTS; k++) {
-        await waitFor(async () => await stored() > (storedAtCrash.at(-1) ?? 0) + 2_000, {
+        const last = storedAtCrash.at(-1) ?? 0;
+        await waitFor(async () => await storedRows(hubUrl) > last + 2_000, {
           timeoutMs: 30_000,
           intervalMs: 100,
           message: `rows flow before crash ${k}`,
         });
-        const before = await stored();
+        const before = await storedRows(hubUrl);
         storedAtCrash.push(before);
         await kafka.restart({ signal: "SIGKILL", downMs: 500 });
-        const up = performance.now();
-        await waitFor(async () => await stored() > before, {
-          timeoutMs: 40_000,
-          intervalMs: 100,
-          message: `rows reach the hub again after crash ${k}`,
-        });
-        recoveryMs.push(Math.round(performance.now() - up));
+        recoveryMs.push(
+          await rowsFlowAgain(hubUrl, before, {
+            timeoutMs: 40_000,
+            message: `rows reach the hub again after crash ${k}`,
+          }),
+        );
       }
       const total = KINDS.length * ROWS_PER_KIND;
       assert(
@@ -85,31 +63,13 @@ Deno.test("fault (kafka): broker SIGKILLed and restarted under load loses and du
         `crashes under load: ${storedAtCrash}`,
       );
 
-      await waitFor(async () => {
-        const counts = await tableCounts(hubUrl);
-        return KINDS.every((k) => counts[k] >= ROWS_PER_KIND);
-      }, { timeoutMs: 60_000, intervalMs: 250, message: "all rows at the hub" });
-      await waitFor(async () => totalBacklog(await agentStatus(agentUrl)) === 0, {
-        timeoutMs: 30_000,
-        intervalMs: 250,
-        message: "agent backlog drained",
-      });
-      await delay(1_000); // late re-deliveries would show up as extra rows
-      const result = await accountRows(
-        "kafka_broker_restart",
-        hubUrl,
-        simulatorTables(expectedRows(SEEDS, ROWS_PER_KIND)),
-      );
+      await waitDelivered(hubUrl, agentUrl, ROWS_PER_KIND);
+      const result = await accountSimulators("kafka_broker_restart", hubUrl, SEEDS, ROWS_PER_KIND);
       console.log(
         `  kafka SIGKILLed ${RESTARTS} times; rows stored at each: ${storedAtCrash}; ` +
           `ms until rows flowed again: ${recoveryMs}`,
       );
       assertExactlyOnce(result);
-    } finally {
-      agentExit = await stopQuietly(agent);
-      hubExit = await stopQuietly(hub);
-    }
-    assertEquals(agentExit, 0, "agent exit code");
-    assertEquals(hubExit, 0, "hub exit code");
-  });
+    },
+  );
 });

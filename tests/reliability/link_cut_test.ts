@@ -11,24 +11,18 @@
 import { assert, assertEquals } from "@tributary/shared/testing/asserts";
 import { KINDS } from "@tributary/shared/records";
 import { startMosquitto } from "../harness/mosquitto.ts";
-import type { DenoProcess } from "../harness/process.ts";
 import { startTcpProxy } from "../harness/tcp_proxy.ts";
 import { delay } from "../harness/_timeout.ts";
-import { waitFor } from "../harness/wait_for.ts";
-import { storedRows, tableCounts } from "../integration/hub_client.ts";
-import { expectedRows } from "../integration/expected_rows.ts";
+import { storedRows } from "../integration/hub_client.ts";
 import {
-  accountRows,
+  accountSimulators,
   agentStatus,
   assertExactlyOnce,
   envSeconds,
-  simulatorTables,
-  startProduct,
-  stopQuietly,
+  mqttScenario,
+  runScenario,
   totalBacklog,
-  withScenarioDir,
-  writeAgentConfig,
-  writeHubConfig,
+  waitDelivered,
 } from "./_scenario.ts";
 
 /** How long the link stays cut, in ms; `TRIBUTARY_LINK_CUT_S` overrides (seconds). */
@@ -40,12 +34,11 @@ const ROWS_PER_KIND = Math.ceil((RATE * (BEFORE_MS + LINK_CUT_MS + AFTER_MS)) / 
 const SEEDS = { sensors: 41, logs: 42, market: 43 };
 
 Deno.test(`fault: link cut for ${LINK_CUT_MS / 1000} s while data keeps coming, then restored`, async () => {
-  await withScenarioDir("link-cut", async (dir) => {
-    await using broker = await startMosquitto();
-    await using proxy = await startTcpProxy({ targetPort: broker.port });
-    const hubConfig = await writeHubConfig(dir, broker.url);
-    const agentConfig = await writeAgentConfig({
-      dir,
+  await using broker = await startMosquitto();
+  await using proxy = await startTcpProxy({ targetPort: broker.port });
+  await runScenario(
+    "link-cut",
+    mqttScenario(broker.url, {
       id: "fault-link-cut",
       brokerUrl: `mqtt://127.0.0.1:${proxy.port}`,
       seeds: SEEDS,
@@ -54,16 +47,10 @@ Deno.test(`fault: link cut for ${LINK_CUT_MS / 1000} s while data keeps coming, 
       // Defaults otherwise (keepalive 30 s, send timeout 30 s, connect timeout
       // 10 s); a shorter reconnect cap only keeps the wait after restore short.
       mqttExtra: ["reconnect_max_ms = 2000"],
-    });
-    let hub: DenoProcess | undefined;
-    let agent: DenoProcess | undefined;
-    let hubExit: number | undefined;
-    let agentExit: number | undefined;
-    try {
-      hub = await startProduct(dir, "hub", "hub/main.ts", hubConfig);
-      const hubUrl = String(hub.ready.http);
-      agent = await startProduct(dir, "agent", "agent/main.ts", agentConfig);
-      const agentUrl = String(agent.ready.http);
+    }),
+    async (run) => {
+      const hubUrl = String((await run.startHub()).ready.http);
+      const agentUrl = String((await run.startAgent()).ready.http);
 
       // Normal flow first: rows reach the hub through the proxy.
       await delay(BEFORE_MS);
@@ -104,29 +91,13 @@ Deno.test(`fault: link cut for ${LINK_CUT_MS / 1000} s while data keeps coming, 
         `oldest unsent row aged with the cut (${oldest} s)`,
       );
 
-      await waitFor(async () => {
-        const counts = await tableCounts(hubUrl);
-        return KINDS.every((k) => counts[k] >= ROWS_PER_KIND);
-      }, { timeoutMs: 60_000, intervalMs: 250, message: "all rows at the hub after restore" });
-      await waitFor(async () => totalBacklog(await agentStatus(agentUrl)) === 0, {
-        timeoutMs: 30_000,
-        intervalMs: 250,
-        message: "agent backlog back to 0",
+      await waitDelivered(hubUrl, agentUrl, ROWS_PER_KIND, {
+        storedMessage: "all rows at the hub after restore",
+        drainedMessage: "agent backlog back to 0",
       });
       console.log(`  caught up ${((Date.now() - restoredAt) / 1000).toFixed(1)} s after restore`);
-      await delay(1_000);
-
-      const result = await accountRows(
-        "link_cut",
-        hubUrl,
-        simulatorTables(expectedRows(SEEDS, ROWS_PER_KIND)),
-      );
+      const result = await accountSimulators("link_cut", hubUrl, SEEDS, ROWS_PER_KIND);
       assertExactlyOnce(result);
-    } finally {
-      agentExit = await stopQuietly(agent);
-      hubExit = await stopQuietly(hub);
-    }
-    assertEquals(agentExit, 0, "agent exit code");
-    assertEquals(hubExit, 0, "hub exit code");
-  });
+    },
+  );
 });

@@ -18,7 +18,6 @@ import { batchTopic } from "@tributary/shared/topics";
 import { createRandom } from "@tributary/shared/prng";
 import { sampleBatch } from "../../shared/wire/sample_batch.ts";
 import { startMosquitto } from "../harness/mosquitto.ts";
-import type { DenoProcess } from "../harness/process.ts";
 import { delay } from "../harness/_timeout.ts";
 import { waitFor } from "../harness/wait_for.ts";
 import { hubMetrics, metricValue, tableCounts } from "../integration/hub_client.ts";
@@ -27,9 +26,8 @@ import {
   type AccountedTable,
   accountRows,
   assertExactlyOnce,
-  startProduct,
-  stopQuietly,
-  withScenarioDir,
+  hubBatches,
+  runScenario,
   writeHubConfig,
 } from "./_scenario.ts";
 
@@ -129,31 +127,29 @@ async function publishAll(url: string, messages: { topic: string; payload: Uint8
 }
 
 Deno.test("fault: duplicated, reordered, overlapping and late batches are stored exactly once", async () => {
-  await withScenarioDir("replay-reorder", async (dir) => {
-    await using broker = await startMosquitto();
-    const hubConfig = await writeHubConfig(dir, broker.url);
-    const masters = Object.fromEntries(
-      KINDS.map((kind, i) => [
-        kind,
-        sampleBatch(kind, { agent: AGENT, rows: ROWS, seed: 600 + i, firstSeq: 1n }),
-      ]),
-    ) as Record<Kind, Batch>;
-    const message = (kind: Kind, range: Range) => ({
-      topic: batchTopic(AGENT, kind),
-      payload: encodeBatch(slice(masters[kind], range)),
-      label: `${kind}[${range[0]},${range[1]}]`,
-    });
-    const firstRound = shuffle(
-      KINDS.flatMap((kind) => FIRST_ROUND.map((range) => message(kind, range))),
-      SHUFFLE_SEED,
-    );
-    const lateRound = KINDS.flatMap((kind) => LATE_ROUND.map((range) => message(kind, range)));
+  await using broker = await startMosquitto();
+  await runScenario(
+    "replay-reorder",
+    { hub: (dir) => writeHubConfig(dir, broker.url) },
+    async (run) => {
+      const masters = Object.fromEntries(
+        KINDS.map((kind, i) => [
+          kind,
+          sampleBatch(kind, { agent: AGENT, rows: ROWS, seed: 600 + i, firstSeq: 1n }),
+        ]),
+      ) as Record<Kind, Batch>;
+      const message = (kind: Kind, range: Range) => ({
+        topic: batchTopic(AGENT, kind),
+        payload: encodeBatch(slice(masters[kind], range)),
+        label: `${kind}[${range[0]},${range[1]}]`,
+      });
+      const firstRound = shuffle(
+        KINDS.flatMap((kind) => FIRST_ROUND.map((range) => message(kind, range))),
+        SHUFFLE_SEED,
+      );
+      const lateRound = KINDS.flatMap((kind) => LATE_ROUND.map((range) => message(kind, range)));
 
-    let hub: DenoProcess | undefined;
-    let hubExit: number | undefined;
-    try {
-      hub = await startProduct(dir, "hub", "hub/main.ts", hubConfig);
-      const hubUrl = String(hub.ready.http);
+      const hubUrl = String((await run.startHub()).ready.http);
       const lateRows = LATE[1] - LATE[0] + 1;
 
       await publishAll(broker.url, firstRound);
@@ -176,15 +172,8 @@ Deno.test("fault: duplicated, reordered, overlapping and late batches are stored
       const messages = firstRound.length + lateRound.length;
       await waitFor(async () => {
         const page = await hubMetrics(hubUrl);
-        let handled = 0;
-        for (const kind of KINDS) {
-          for (const outcome of ["inserted", "duplicate", "partial"]) {
-            handled += metricValue(
-              page,
-              `tributary_hub_batches_total{kind="${kind}",outcome="${outcome}"}`,
-            );
-          }
-        }
+        const handled = hubBatches(page, "inserted") + hubBatches(page, "duplicate") +
+          hubBatches(page, "partial");
         return handled >= messages;
       }, { timeoutMs: 30_000, intervalMs: 200, message: `all ${messages} messages handled` });
       await delay(500);
@@ -205,13 +194,7 @@ Deno.test("fault: duplicated, reordered, overlapping and late batches are stored
 
       // The hub saw the replays for what they were.
       const page = await hubMetrics(hubUrl);
-      const outcomes = (outcome: string) =>
-        KINDS.reduce(
-          (n, kind) =>
-            n +
-            metricValue(page, `tributary_hub_batches_total{kind="${kind}",outcome="${outcome}"}`),
-          0,
-        );
+      const outcomes = (outcome: "inserted" | "duplicate" | "partial") => hubBatches(page, outcome);
       console.log(
         `  batches: inserted ${outcomes("inserted")} partial ${outcomes("partial")} ` +
           `duplicate ${outcomes("duplicate")}`,
@@ -224,9 +207,6 @@ Deno.test("fault: duplicated, reordered, overlapping and late batches are stored
           `${kind} rows counted`,
         );
       }
-    } finally {
-      hubExit = await stopQuietly(hub);
-    }
-    assertEquals(hubExit, 0, "hub exit code");
-  });
+    },
+  );
 });

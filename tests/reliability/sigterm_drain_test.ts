@@ -9,22 +9,15 @@
 import { assert, assertEquals } from "@tributary/shared/testing/asserts";
 import { KINDS } from "@tributary/shared/records";
 import { startMosquitto } from "../harness/mosquitto.ts";
-import type { DenoProcess } from "../harness/process.ts";
-import { delay } from "../harness/_timeout.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { tableCounts } from "../integration/hub_client.ts";
-import { expectedRows } from "../integration/expected_rows.ts";
 import {
-  accountRows,
+  accountSimulators,
   agentStatus,
   assertExactlyOnce,
-  simulatorTables,
-  startProduct,
-  stopQuietly,
+  mqttScenario,
+  runScenario,
   totalBacklog,
-  withScenarioDir,
-  writeAgentConfig,
-  writeHubConfig,
+  waitDelivered,
 } from "./_scenario.ts";
 
 const RATE = 2_000; // rows per second per kind
@@ -33,35 +26,27 @@ const DRAIN_TIMEOUT_MS = 2_000;
 /** Time allowed beyond the drain timeout: stopping inputs, HTTP, MQTT and closing DuckDB. */
 const MARGIN_MS = 2_500;
 const SEEDS = { sensors: 41, logs: 42, market: 43 };
+/** The backlog to build before SIGTERM: about one second of production, far from the end. */
+const BACKLOG_ROWS = KINDS.length * RATE;
 
 Deno.test("fault: SIGTERM with sends in flight exits 0 within drain_timeout_ms and loses nothing", async () => {
-  await withScenarioDir("sigterm-drain", async (dir) => {
-    await using broker = await startMosquitto();
-    const hubConfig = await writeHubConfig(dir, broker.url);
-    const agentConfig = await writeAgentConfig({
-      dir,
+  await using broker = await startMosquitto();
+  await runScenario(
+    "sigterm-drain",
+    mqttScenario(broker.url, {
       id: "fault-sigterm",
-      brokerUrl: broker.url,
       seeds: SEEDS,
       rate: RATE,
       limit: ROWS_PER_KIND,
-    });
-    await Deno.writeTextFile(
-      agentConfig,
-      `[shipper]\ndrain_timeout_ms = ${DRAIN_TIMEOUT_MS}\n`,
-      { append: true },
-    );
-    let hub: DenoProcess | undefined;
-    let agent: DenoProcess | undefined;
-    let hubExit: number | undefined;
-    let agentExit: number | undefined;
-    try {
+      extraToml: `[shipper]\ndrain_timeout_ms = ${DRAIN_TIMEOUT_MS}\n`,
+    }),
+    async (run) => {
       // No hub yet: every batch sent waits for an ack that does not come.
-      agent = await startProduct(dir, "agent-0", "agent/main.ts", agentConfig);
-      const first: DenoProcess = agent;
-      await delay(1_500);
-      const before = await agentStatus(String(first.ready.http));
-      const backlog = totalBacklog(before);
+      const first = await run.startAgent("agent-0");
+      const backlog = await waitFor(async () => {
+        const n = totalBacklog(await agentStatus(String(first.ready.http)));
+        return n >= BACKLOG_ROWS ? n : 0;
+      }, { timeoutMs: 30_000, intervalMs: 100, message: `a backlog of ${BACKLOG_ROWS} rows` });
       assert(backlog > 0 && backlog < KINDS.length * ROWS_PER_KIND, `backlog ${backlog}`);
 
       const started = performance.now();
@@ -86,31 +71,14 @@ Deno.test("fault: SIGTERM with sends in flight exits 0 within drain_timeout_ms a
         `exit took ${Math.round(elapsedMs)} ms, more than ${DRAIN_TIMEOUT_MS} + ${MARGIN_MS}`,
       );
 
-      hub = await startProduct(dir, "hub", "hub/main.ts", hubConfig);
-      const hubUrl = String(hub.ready.http);
-      agent = await startProduct(dir, "agent-1", "agent/main.ts", agentConfig);
-      const agentUrl = String(agent.ready.http);
-      await waitFor(async () => {
-        const counts = await tableCounts(hubUrl);
-        return KINDS.every((k) => counts[k] >= ROWS_PER_KIND);
-      }, { timeoutMs: 30_000, intervalMs: 250, message: "all rows at the hub" });
-      await waitFor(async () => totalBacklog(await agentStatus(agentUrl)) === 0, {
-        timeoutMs: 20_000,
-        intervalMs: 250,
-        message: "agent backlog drained",
+      const hubUrl = String((await run.startHub()).ready.http);
+      await run.startAgent("agent-1");
+      await waitDelivered(hubUrl, run.agentUrl(), ROWS_PER_KIND, {
+        storedTimeoutMs: 30_000,
+        drainTimeoutMs: 20_000,
       });
-      await delay(500);
-      const result = await accountRows(
-        "sigterm_drain",
-        hubUrl,
-        simulatorTables(expectedRows(SEEDS, ROWS_PER_KIND)),
-      );
+      const result = await accountSimulators("sigterm_drain", hubUrl, SEEDS, ROWS_PER_KIND, 500);
       assertExactlyOnce(result);
-    } finally {
-      agentExit = await stopQuietly(agent);
-      hubExit = await stopQuietly(hub);
-    }
-    assertEquals(agentExit, 0, "agent exit code");
-    assertEquals(hubExit, 0, "hub exit code");
-  });
+    },
+  );
 });

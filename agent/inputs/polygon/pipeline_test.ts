@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { assertEquals } from "@tributary/shared/testing/asserts";
 import { startMosquitto } from "../../../tests/harness/mosquitto.ts";
-import { startDenoProcess } from "../../../tests/harness/process.ts";
+import { startProduct, writeHubConfig } from "../../../tests/harness/product.ts";
 import { waitFor } from "../../../tests/harness/wait_for.ts";
 import { metricValue, tableCounts } from "../../../tests/integration/hub_client.ts";
 import { startFeedServer } from "../websocket/testdata/feed_server.ts";
@@ -34,17 +34,12 @@ Deno.test("polygon and websocket inputs in a real agent deliver every good row t
     );
 
     await using broker = await startMosquitto();
-    const hubConfig = join(dir, "hub.toml");
-    await Deno.writeTextFile(
-      hubConfig,
-      `[hub]\ndata_dir = ${JSON.stringify(join(dir, "hub"))}\n` +
-        `[http]\nlisten = "127.0.0.1:0"\n[mqtt]\nurl = ${JSON.stringify(broker.url)}\n`,
+    await using hub = await startProduct(
+      dir,
+      "hub",
+      "hub/main.ts",
+      await writeHubConfig(dir, broker.url),
     );
-    await using hub = await startDenoProcess({
-      name: "hub",
-      script: "hub/main.ts",
-      args: ["run", "--config", hubConfig],
-    });
     const hubUrl = String(hub.ready.http);
 
     const agentConfig = join(dir, "agent.toml");
@@ -58,11 +53,7 @@ Deno.test("polygon and websocket inputs in a real agent deliver every good row t
         `[[inputs]]\ntype = "websocket"\nid = "feed"\nurl = ${JSON.stringify(feed.url)}\n` +
         `subscribe = ['{"action":"subscribe","params":"T.*"}']\n`,
     );
-    await using agent = await startDenoProcess({
-      name: "agent",
-      script: "agent/main.ts",
-      args: ["run", "--config", agentConfig],
-    });
+    await using agent = await startProduct(dir, "agent", "agent/main.ts", agentConfig);
     const agentUrl = String(agent.ready.http);
 
     // The feed: sequence 1..20 without 7.
