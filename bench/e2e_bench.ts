@@ -42,6 +42,9 @@ Options:
   --drain-runs N  drain runs per variant (default 1)
   --drain-variants LIST  agent settings to drain with, comma-separated, interleaved
                   (default "default,optimize-for-size"; see DRAIN_VARIANTS in bench/drain_bench.ts)
+  --hub-variants LIST  hub settings to compare, comma-separated, interleaved (default
+                  "default"; others: no-rollups, no-tier, no-rollups-no-tier; see HUB_VARIANTS)
+  --cpu-prof DIR  run the hub and agent under \`deno run --cpu-prof\`, profiles written to DIR
   --only WHAT     run only "e2e", only "drain", only "kafka" (MQTT vs Kafka, bench/kafka_bench.ts)
                   or only "inputs" (http, tail, syslog, polygon into the buffer, bench/inputs_*.ts)
   -h, --help     this text
@@ -51,8 +54,20 @@ prefilled into the agent's buffer file, drained to the hub once the agent's
 link comes up: rows/s, MiB/s, time to empty, agent idle and peak RSS.
 `;
 
+/**
+ * Hub settings to A/B in one invocation (`--hub-variants`): TOML appended to
+ * the hub's config, to attribute what each feature costs end to end.
+ */
+export const HUB_VARIANTS: Readonly<Record<string, string>> = {
+  default: "",
+  "no-rollups": "[rollups]\nenabled = false\n",
+  "no-tier": "[tier]\nenabled = false\n",
+  "no-rollups-no-tier": "[rollups]\nenabled = false\n[tier]\nenabled = false\n",
+};
+
 interface RunFigures extends HubFigures {
   scenario: string;
+  hubVariant: string;
   codec: string;
   agentPeakRssMiB: number;
   agentIdleRssMiB: number;
@@ -67,9 +82,21 @@ interface Scenario {
   rows: number;
   /** `[transport.mqtt] ack`: the hub's end-to-end ack (default) or the broker's PUBACK. */
   ack?: "hub" | "broker";
+  /** Key of {@linkcode HUB_VARIANTS}. @default "default" */
+  hubVariant?: string;
 }
 
-async function runOnce(scenario: Scenario, workDir: string): Promise<RunFigures> {
+/** Options of one run that are not part of the scenario. */
+interface RunOptions {
+  /** Folder for `--cpu-prof` profiles of hub and agent; no profiling when undefined. */
+  cpuProfDir?: string;
+}
+
+async function runOnce(
+  scenario: Scenario,
+  workDir: string,
+  options: RunOptions = {},
+): Promise<RunFigures> {
   const { codec, rows, rate } = scenario;
   const ack = scenario.ack ?? "hub";
   const broker = await startMosquitto();
@@ -81,12 +108,23 @@ async function runOnce(scenario: Scenario, workDir: string): Promise<RunFigures>
   await Deno.writeTextFile(
     hubConfig,
     `[hub]\ndata_dir = ${JSON.stringify(hubDir)}\nlog_level = "warn"\n` +
-      `[http]\nlisten = "127.0.0.1:0"\n[mqtt]\nurl = ${JSON.stringify(broker.url)}\n`,
+      `[http]\nlisten = "127.0.0.1:0"\n[mqtt]\nurl = ${JSON.stringify(broker.url)}\n` +
+      HUB_VARIANTS[scenario.hubVariant ?? "default"],
   );
+  const profFlags = (who: string) =>
+    options.cpuProfDir === undefined ? undefined : [
+      "-A",
+      "--cpu-prof",
+      `--cpu-prof-dir=${options.cpuProfDir}`,
+      `--cpu-prof-name=${who}-${scenario.name.replace("/", "-")}-${
+        scenario.hubVariant ?? "default"
+      }-${Date.now()}.cpuprofile`,
+    ];
   const hub = await startDenoProcess({
     name: "hub",
     script: "hub/main.ts",
     args: ["run", "--config", hubConfig],
+    denoFlags: profFlags("hub"),
   });
   let agent: Awaited<ReturnType<typeof startDenoProcess>> | undefined;
   let sampler: RssSampler | undefined;
@@ -107,6 +145,7 @@ async function runOnce(scenario: Scenario, workDir: string): Promise<RunFigures>
       name: "agent",
       script: "agent/main.ts",
       args: ["run", "--config", agentConfig],
+      denoFlags: profFlags("agent"),
     });
     sampler = startRssSampler(agent.pid);
     const hubUrl = String(hub.ready.http);
@@ -115,6 +154,7 @@ async function runOnce(scenario: Scenario, workDir: string): Promise<RunFigures>
     const rss = sampler.stop();
     return {
       scenario: scenario.name,
+      hubVariant: scenario.hubVariant ?? "default",
       codec,
       ...figures,
       agentPeakRssMiB: rss.peakMiB,
@@ -155,6 +195,8 @@ async function main(): Promise<number> {
       "drain-runs": { type: "string", default: "1" },
       "drain-variants": { type: "string", default: "default,optimize-for-size" },
       only: { type: "string" },
+      "hub-variants": { type: "string", default: "default" },
+      "cpu-prof": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -198,13 +240,33 @@ async function main(): Promise<number> {
   // Throughput: the simulators generate faster than the pipeline carries, so
   // the figure is the pipeline's, and latency there is mostly queueing in
   // the buffer. Latency: a steady rate well below capacity, for ~10 s.
-  const scenarios: Scenario[] = [
+  const hubVariants = values["hub-variants"].split(",").map((v) => v.trim()).filter(Boolean);
+  for (const v of hubVariants) {
+    if (!(v in HUB_VARIANTS)) {
+      throw new Error(
+        `--hub-variants: got ${JSON.stringify(v)}, expected one of ${
+          Object.keys(HUB_VARIANTS).join(", ")
+        }`,
+      );
+    }
+  }
+  const cpuProfDir = values["cpu-prof"];
+  if (cpuProfDir !== undefined) await Deno.mkdir(cpuProfDir, { recursive: true });
+  const baseScenarios: Scenario[] = [
     ...codecs.map((codec) => ({ name: `throughput/${codec}`, codec, rate: 50_000, rows })),
     // The same as throughput/zstd but confirmed by the broker's PUBACK instead of the hub's
     // end-to-end ack: what end-to-end acknowledgement costs, measured in the same run.
     { name: "throughput/zstd-broker-ack", codec: "zstd", rate: 50_000, rows, ack: "broker" },
     { name: "latency/zstd", codec: "zstd", rate: paced, rows: Math.round(paced * 10) },
   ];
+  // Each scenario once per hub variant; a non-default variant is named in the scenario.
+  const scenarios: Scenario[] = baseScenarios.flatMap((s) =>
+    hubVariants.map((hubVariant) => ({
+      ...s,
+      hubVariant,
+      name: hubVariant === "default" ? s.name : `${s.name}+${hubVariant}`,
+    }))
+  );
 
   console.log(`# Tributary end-to-end bench: agent → Mosquitto → hub`);
   console.log(await machineSummary());
@@ -238,7 +300,7 @@ async function main(): Promise<number> {
     for (const scenario of scenarios) {
       const workDir = await Deno.makeTempDir({ prefix: "tributary-bench-" });
       try {
-        const figures = await runOnce(scenario, workDir);
+        const figures = await runOnce(scenario, workDir, { cpuProfDir });
         all.push(figures);
         console.log(
           `run ${run} ${scenario.name}: ${Math.round(figures.rowsPerSecond)} rows/s, ` +

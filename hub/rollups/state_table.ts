@@ -27,6 +27,7 @@ import {
   type DuckDBValue,
 } from "@duckdb/node-api";
 import { quoteIdent } from "../store/schema.ts";
+import { runCached } from "../store/statement_cache.ts";
 
 /** DuckDB's standard vector size: the most rows one data chunk holds. */
 const CHUNK_ROWS = 2048;
@@ -142,7 +143,7 @@ export class StateTable {
     // Emptied before use, not after: a merge that failed outside a
     // transaction must not leave its states for the next one.
     try {
-      await connection.run(this.#clearSql);
+      await runCached(connection, this.#clearSql, []);
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
       throw new Error(
@@ -182,6 +183,6 @@ export class StateTable {
       if (bucket < first) first = bucket;
       if (bucket > last) last = bucket;
     }
-    await connection.run(this.#mergeSql, [first, last]);
+    await runCached(connection, this.#mergeSql, [first, last]);
   }
 }

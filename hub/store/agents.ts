@@ -9,6 +9,7 @@ import { type DuckDBConnection, DuckDBTimestampNanosecondsValue } from "@duckdb/
 import type { Heartbeat } from "@tributary/shared/heartbeat";
 import { isKind, type Kind } from "@tributary/shared/records";
 import { isoFromNs } from "@tributary/shared/iso_time";
+import { readCached, runCached } from "./statement_cache.ts";
 
 /** Totals of one stream of one agent. */
 export interface StreamSummary {
@@ -75,7 +76,8 @@ export async function lastCommittedSeq(
   agent: string,
   stream: Kind,
 ): Promise<bigint | undefined> {
-  const reader = await connection.runAndReadAll(
+  const reader = await readCached(
+    connection,
     "SELECT last_seq FROM agent_streams WHERE agent = $1 AND stream = $2",
     [agent, stream],
   );
@@ -88,7 +90,8 @@ export async function recordAgentStream(
   connection: DuckDBConnection,
   update: AgentStreamUpdate,
 ): Promise<void> {
-  await connection.run(
+  await runCached(
+    connection,
     `INSERT INTO agent_streams (agent, stream, last_seen, "rows", batches, last_seq)
      VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (agent, stream) DO UPDATE SET

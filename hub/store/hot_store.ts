@@ -21,6 +21,7 @@ import { hubColumns, schemaStatements } from "./schema.ts";
 import { checkBatch, CHUNK_ROWS, fillChunk } from "./batch_rows.ts";
 import { type RollupConfig, Rollups } from "../rollups/mod.ts";
 import { coversRange, mergeRanges, type SeqRange, uncoveredRows } from "./seq_coverage.ts";
+import { dropCachedStatements, readCached, runCached } from "./statement_cache.ts";
 import type { Heartbeat } from "@tributary/shared/heartbeat";
 import {
   type AgentSummary,
@@ -247,6 +248,7 @@ export class HotStore {
     if (this.#closed) return;
     this.#closed = true;
     await this.#tail.catch(() => {});
+    dropCachedStatements(this.#writer);
     this.#writer.closeSync();
     this.#instance.closeSync();
   }
@@ -299,7 +301,8 @@ export class HotStore {
       await this.#appendRows(batch, rows, now);
       // Exactly the rows stored just now, so a duplicate is never rolled up twice.
       await this.#rollups.apply(db, batch, rows);
-      await db.run(
+      await runCached(
+        db,
         `INSERT INTO ingested_batches
            (agent, stream, first_seq, last_seq, row_count, bytes, committed_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -332,7 +335,8 @@ export class HotStore {
     // committed one, the scan of ingested_batches is not needed.
     const last = await lastCommittedSeq(this.#writer, batch.agent, batch.stream);
     if (last === undefined || batch.firstSeq > last) return [];
-    const reader = await this.#writer.runAndReadAll(
+    const reader = await readCached(
+      this.#writer,
       `SELECT first_seq, last_seq FROM ingested_batches
        WHERE agent = $1 AND stream = $2 AND first_seq <= $3 AND last_seq >= $4`,
       [batch.agent, batch.stream, batch.lastSeq, batch.firstSeq],
