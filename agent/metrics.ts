@@ -288,8 +288,11 @@ export function createAgentMetrics(
 
 /**
  * `stats` with the shipper's drop counts (rows that can never be sent, hub
- * rejections) added to the buffer's own (`budget_*`, `max_age`) in each
- * stream's `dropped`, as `/status` and `/metrics` show them.
+ * rejections) merged into the buffer's (`budget_*`, `max_age`) in each
+ * stream's `dropped`, as `/status` and `/metrics` show them. The buffer also
+ * records the shipper's drops (retire with `dropReason`, kept across
+ * restarts), so per reason the larger count wins instead of the sum: the
+ * buffer's total since it was created, never below the shipper's since start.
  */
 export function withShipperDrops(
   stats: Record<Kind, StreamStats>,
@@ -299,7 +302,7 @@ export function withShipperDrops(
   for (const kind of KINDS) {
     const dropped = { ...stats[kind].dropped };
     for (const [reason, n] of Object.entries(counters[kind]?.rows_dropped ?? {})) {
-      dropped[reason] = (dropped[reason] ?? 0) + n;
+      dropped[reason] = Math.max(dropped[reason] ?? 0, n);
     }
     out[kind] = { ...stats[kind], dropped };
   }

@@ -83,7 +83,11 @@ export interface StreamCounters {
   bytes_sent: number;
   /** Failed sends (or retires) by reason, e.g. `disconnected`, `timeout`, `too_large`. */
   failures: Record<string, number>;
-  /** Rows dropped because they can never be sent, by reason. */
+  /**
+   * Rows dropped because they can never be sent, by reason, since this
+   * shipper started. The buffer records the same drops in `stream_drops`
+   * (retire with `dropReason`), kept across restarts.
+   */
   rows_dropped: Record<string, number>;
 }
 
@@ -411,8 +415,11 @@ class StreamShipper {
     this.#countFailure(reason);
     try {
       if (error instanceof BatchRejectedError) {
+        // dropReason: the buffer records the drop in stream_drops (same
+        // transaction as the delete), so it survives restarts.
         await this.#s.buffer.retire(this.#kind, range.firstSeq, range.lastSeq, {
           acknowledged: false,
+          dropReason: reason,
         });
         this.counters.rows_dropped[reason] = (this.counters.rows_dropped[reason] ?? 0) +
           batch.rowCount;
@@ -437,6 +444,7 @@ class StreamShipper {
       } else {
         await this.#s.buffer.retire(this.#kind, range.firstSeq, range.lastSeq, {
           acknowledged: false,
+          dropReason: reason,
         });
         this.counters.rows_dropped[reason] = (this.counters.rows_dropped[reason] ?? 0) + 1;
         this.#log.error("row can never be sent; dropped", { reason, seq: range.firstSeq, error });

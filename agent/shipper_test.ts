@@ -249,6 +249,7 @@ Deno.test("Shipper splits a batch the transport refuses and drops a row that nev
     assertEquals(seqs, [1n, 2n, 4n, 5n, 6n, 7n, 8n]);
     const c = shipper.counters().readings;
     assertEquals(c.rows_dropped, { too_large: 1 });
+    assertEquals((await buffer.stats()).readings.dropped, { too_large: 1 });
     assertEquals(c.rows_sent, 7);
     assertEquals((await buffer.stats()).readings.acked_rows, 7);
   } finally {
@@ -272,6 +273,8 @@ Deno.test("Shipper drops a batch the hub rejected whole, counting its rows by re
     assertEquals(c.rows_dropped, { schema_mismatch: 4 });
     assertEquals(c.failures, { schema_mismatch: 1 });
     assertEquals(c.rows_sent, 4);
+    // The buffer keeps the drop (stream_drops), so status and /metrics show it after a restart.
+    assertEquals((await buffer.stats()).readings.dropped, { schema_mismatch: 4 });
     assertEquals((await buffer.stats()).readings.acked_rows, 4);
     assertEquals(await buffer.pendingRanges("readings"), []);
   } finally {

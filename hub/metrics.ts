@@ -38,6 +38,8 @@ export interface HubMetrics {
   readonly heartbeats: Counter<"result">;
   /** Agents without a heartbeat for more than `stale_after_s`, computed at scrape time. */
   readonly staleAgents: Gauge<never>;
+  /** Kafka consumers rebuilt after kafkajs gave up on them (CRASH with `restart: false`). */
+  readonly kafkaConsumerRebuilds: Counter<never>;
 }
 
 /** Options of {@linkcode createHubMetrics}. */
@@ -123,6 +125,11 @@ export function createHubMetrics(options: HubMetricsOptions = {}): HubMetrics {
       name: "tributary_hub_heartbeats_total",
       help: "Agent heartbeats received, by result (stored, invalid, store_failed).",
       labelNames: ["result"],
+      registers,
+    }),
+    kafkaConsumerRebuilds: new Counter({
+      name: "tributary_hub_kafka_consumer_rebuilds_total",
+      help: "Kafka consumers rebuilt (reconnected and rejoined) after kafkajs gave up on them.",
       registers,
     }),
     staleAgents: new Gauge({

@@ -154,6 +154,36 @@ Deno.test("AgentBuffer.retire deletes out of order, idempotently, and counts ack
   });
 });
 
+Deno.test("AgentBuffer.retire with a drop reason counts the rows as dropped across a reopen", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/buffer.duckdb`;
+  try {
+    const first = await AgentBuffer.open({ path, agent: "edge-1" });
+    await first.append("readings", readings(0, 6));
+    await first.markPending("readings", { firstSeq: 1n, lastSeq: 3n });
+    const opts = { acknowledged: false, dropReason: "schema_mismatch" };
+    assertEquals(await first.retire("readings", 1n, 3n, opts), 3);
+    assertEquals(await first.retire("readings", 1n, 3n, opts), 0); // idempotent: no double count
+    assertEquals(await first.retire("readings", 4n, 4n, { ...opts, dropReason: "too_large" }), 1);
+    const before = (await first.stats()).readings;
+    assertEquals(before.dropped, { schema_mismatch: 3, too_large: 1 });
+    assertEquals(before.acked_rows, 0);
+    assertEquals(before.backlog_rows, 2);
+    await first.close();
+    const second = await AgentBuffer.open({ path, agent: "edge-1" });
+    try {
+      const after = (await second.stats()).readings;
+      assertEquals(after.dropped, { schema_mismatch: 3, too_large: 1 });
+      assertEquals(after.backlog_rows, 2);
+      assertEquals(await second.pendingRanges("readings"), []);
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("AgentBuffer pending ranges are kept until retired and can be split", async () => {
   await withBuffer(async (buffer) => {
     await buffer.append("readings", readings(0, 10));

@@ -20,6 +20,7 @@ import mqtt, { type IPublishPacket, type MqttClient } from "mqtt";
 import { PermanentError } from "@tributary/shared/errors";
 import { mqttAuthTlsOptions } from "@tributary/shared/mqtt/connection";
 import { nowNs } from "@tributary/shared/records";
+import { backoffDelay } from "../../backoff.ts";
 import type { Input, InputContext, InputFactory } from "../input.ts";
 import { PRECISIONS } from "../http/line_protocol.ts";
 import { skewCheck } from "../processors/skew.ts";
@@ -54,6 +55,12 @@ export function defaultClientId(agent: string, inputId: string): string {
 
 const RETRY_MAX_MS = 5_000;
 
+/** Longest wait before subscribing again to a filter the broker refused, in ms. */
+const SUBSCRIBE_RETRY_MAX_MS = 30_000;
+
+/** A SUBACK return code at or above this is a refusal (MQTT 3.1.1: 0x80; v5: reason codes). */
+const SUBACK_FAILURE = 0x80;
+
 /** Checkpoint name under which the topic filters of the broker's session are kept. */
 export const SUBSCRIPTION_CHECKPOINT = "subscription";
 
@@ -70,6 +77,8 @@ class MqttSubscribeInput implements MqttInput {
   /** The message being handled, so stop() can wait for its write. */
   #current: Promise<void> = Promise.resolve();
   #wakeRetry: (() => void) | undefined;
+  /** The wait before subscribing again after the broker refused a filter. */
+  #subscribeTimer: ReturnType<typeof setTimeout> | undefined;
   /** The write of the subscription checkpoint, if one is under way. */
   #storing: Promise<void> = Promise.resolve();
   readonly #topicMap;
@@ -146,10 +155,51 @@ class MqttSubscribeInput implements MqttInput {
         ? sessionTopics.filter((t) => !c.topics.includes(t))
         : [];
       if (removed.length > 0) client.unsubscribe(removed);
-      client.subscribe(c.topics, { qos: c.qos }, (error) => {
-        if (error) {
-          this.#ctx.log.error("mqtt input subscribe failed", { error, topics: c.topics });
+      subscribe(0);
+    });
+    // Subscribes to the configured filters; a filter the broker refuses
+    // (SUBACK failure code, e.g. its ACL denies the topic) is logged, counted
+    // and subscribed again with backoff until granted: the ACL may be fixed.
+    // A reconnect (new "connect") cancels the wait and starts over.
+    const subscribe = (attempt: number): void => {
+      clearTimeout(this.#subscribeTimer);
+      // While offline the next "connect" subscribes (and starts over).
+      if (this.#stopping || !client.connected) return;
+      client.subscribe(c.topics, { qos: c.qos }, (error, granted) => {
+        if (this.#stopping) return;
+        // MQTT.js 5 reports a refusal as an error carrying the SUBACK (its
+        // return codes in filter order); older paths give `granted` QoS >= 0x80.
+        const suback = (error as { packet?: { granted?: unknown } } | null | undefined)?.packet;
+        const codes = Array.isArray(suback?.granted)
+          ? suback.granted as number[]
+          : (granted ?? []).map((g) => g.qos);
+        const refused = c.topics.map((topic, i) => ({ topic, qos: codes[i] ?? 0 }))
+          .filter((g) => g.qos >= SUBACK_FAILURE);
+        if (error || refused.length > 0) {
+          const waitMs = backoffDelay(attempt, { initialMs: 500, maxMs: SUBSCRIBE_RETRY_MAX_MS });
+          for (const g of refused) {
+            this.#ctx.log.error("mqtt input subscription refused by the broker; retrying", {
+              topic: g.topic,
+              reason_code: `0x${g.qos.toString(16)}`,
+              attempt,
+              wait_ms: waitMs,
+            });
+          }
+          if (error && refused.length === 0) {
+            this.#ctx.log.error("mqtt input subscribe failed; retrying", {
+              error,
+              topics: c.topics,
+              wait_ms: waitMs,
+            });
+          }
+          this.#ctx.rejected("subscribe_refused", Math.max(1, refused.length));
+          // Only a session holding every filter counts as subscribed.
+          sessionTopics = [];
+          this.#subscribeTimer = setTimeout(() => subscribe(attempt + 1), waitMs);
           return;
+        }
+        if (attempt > 0) {
+          this.#ctx.log.info("mqtt input subscription granted", { topics: c.topics, attempt });
         }
         sessionTopics = [...c.topics];
         stored.qos = c.qos;
@@ -162,7 +212,7 @@ class MqttSubscribeInput implements MqttInput {
         }).catch((error) => this.#ctx.log.warn("cannot store the subscription", { error }))
           .finally(() => this.#resolveReady());
       });
-    });
+    };
     client.on("error", (error) => this.#ctx.log.warn("mqtt input error", { error }));
     client.on("offline", () => this.#ctx.log.warn("mqtt input offline", { url: c.url }));
     this.#client = client;
@@ -220,6 +270,7 @@ class MqttSubscribeInput implements MqttInput {
       this.#stopping = true;
       this.#resolveReady();
       this.#wakeRetry?.();
+      clearTimeout(this.#subscribeTimer);
       const client = this.#client;
       if (!client) return;
       await this.#current;

@@ -186,7 +186,10 @@ export class KafkaConsumer implements Consumer {
         await this.#producer?.disconnect().catch(() => {});
         try {
           await Promise.race([this.#connect(kafka), stopped]);
-          if (!this.#abort.signal.aborted) log.info("kafka consumer rebuilt", { attempt });
+          if (!this.#abort.signal.aborted) {
+            this.#context.metrics.kafkaConsumerRebuilds.inc();
+            log.info("kafka consumer rebuilt", { attempt });
+          }
           return;
         } catch (error) {
           const waitMs = Math.min(10_000, 500 * 2 ** (attempt - 1));
@@ -203,6 +206,32 @@ export class KafkaConsumer implements Consumer {
     })().finally(() => {
       this.#rebuilding = undefined;
     });
+  }
+
+  #onCrash(consumer: KafkaJsConsumer, payload: { error: Error; restart: boolean }): void {
+    this.#context.log.warn("kafka consumer crashed", {
+      error: payload.error,
+      restart: payload.restart,
+    });
+    // kafkajs restarts by itself unless the error is not retriable (e.g. "the
+    // coordinator is not aware of this member" after a broker restart); then
+    // the hub would stop consuming for good, so it rebuilds the client.
+    if (payload.restart === false && this.#consumer === consumer) this.#rebuild();
+  }
+
+  /**
+   * Test seam: handles a CRASH with `restart: false` on the live consumer
+   * exactly as if kafkajs had emitted it (kafkajs has no public way to emit
+   * its events, and broker faults that make it give up are slow to cause). Like kafkajs
+   * before it emits CRASH, the live consumer is disconnected first, so it
+   * stops fetching. Resolves once the rebuild is done (or the consumer stops).
+   */
+  async crashForTest(error: Error = new Error("injected by a test")): Promise<void> {
+    const consumer = this.#consumer;
+    if (!consumer) return;
+    await consumer.disconnect().catch(() => {});
+    this.#onCrash(consumer, { error, restart: false });
+    await this.#rebuilding;
   }
 
   async #stop(): Promise<void> {
@@ -267,16 +296,7 @@ export class KafkaConsumer implements Consumer {
         resolve();
       });
     });
-    consumer.on(consumer.events.CRASH, (event) => {
-      log.warn("kafka consumer crashed", {
-        error: event.payload.error,
-        restart: event.payload.restart,
-      });
-      // kafkajs restarts by itself unless the error is not retriable (e.g. "the
-      // coordinator is not aware of this member" after a broker restart); then
-      // the hub would stop consuming for good, so it rebuilds the client.
-      if (event.payload.restart === false && this.#consumer === consumer) this.#rebuild();
-    });
+    consumer.on(consumer.events.CRASH, (event) => this.#onCrash(consumer, event.payload));
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
