@@ -23,12 +23,17 @@ import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { ConfigError, RetryableError } from "@tributary/shared/errors";
 import { mqttAuthTlsOptions } from "@tributary/shared/mqtt/connection";
 import { encodeAck } from "@tributary/shared/ack";
-import { ackTopic, BATCH_TOPIC_FILTER, parseAckTopic } from "@tributary/shared/topics";
+import { ackTopic, parseAckTopic } from "@tributary/shared/topics";
 import type { AckToSend } from "../batch_handler.ts";
 import { type ConsumerRetryTuning, handlingRetryOptions, retryUntilDone } from "../retry.ts";
 import { startWithinDeadline } from "../deadline.ts";
 import type { Consumer, ConsumerContext, ConsumerFactory } from "../consumer.ts";
-import { defaultMqttConfig, type MqttConsumerConfig, validateMqttConfig } from "./config.ts";
+import {
+  defaultMqttConfig,
+  type MqttConsumerConfig,
+  subscriptionFilters,
+  validateMqttConfig,
+} from "./config.ts";
 
 export { defaultMqttConfig, type MqttConsumerConfig, validateMqttConfig } from "./config.ts";
 
@@ -116,12 +121,14 @@ export class MqttConsumer implements Consumer {
           url: this.#config.url,
           session_present: connack.sessionPresent,
         });
-        client.subscribe(BATCH_TOPIC_FILTER, { qos: 1 }, (error, granted) => {
+        // With mqtt.shared_group: `$share/<group>/...` filters (config.ts, subscriptionFilters).
+        const filters = subscriptionFilters(this.#config);
+        client.subscribe(filters, { qos: 1 }, (error, granted) => {
           if (error) return log.warn("mqtt subscribe failed", { error });
           if (granted?.some((g) => g.qos !== 1)) {
             const error = new RetryableError(
               "subscribe_refused",
-              `broker refused ${BATCH_TOPIC_FILTER} QoS 1`,
+              `broker refused ${filters.join(", ")} QoS 1`,
             );
             log.error("mqtt subscribe refused", { granted });
             return reject(error);
