@@ -58,6 +58,8 @@ export const DRAIN_VARIANTS: Record<string, DrainVariant> = {
     name: "optimize-for-size",
     denoFlags: ["-A", "--v8-flags=--optimize-for-size"],
   },
+  // As the compiled agent runs (tools/compile.ts): the buffer frees DuckDB chunk memory after each read.
+  "expose-gc": { name: "expose-gc", denoFlags: ["-A", "--v8-flags=--expose-gc"] },
   // The shipper's in-flight window: 1 batch per stream instead of 4.
   "in-flight-1": { name: "in-flight-1", shipper: "in_flight = 1" },
   // A hard V8 heap cap: bounds the heap but GC thrashes (2.5x slower, see docs/benchmarks.md).

@@ -170,6 +170,8 @@ export async function compileAgent(options: CompileOptions): Promise<CompileResu
     ...(options.typeCheck ? [] : ["--no-check"]),
     ...AGENT_PERMISSIONS,
     "--self-extracting",
+    // Lets the buffer free DuckDB chunk memory after each read (agent/buffer/buffer.ts, releaseChunks).
+    "--v8-flags=--expose-gc",
     ...(options.bundle ? ["--bundle"] : []),
     "--target",
     options.target,

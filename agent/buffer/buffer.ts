@@ -151,7 +151,11 @@ export interface StreamStats {
   next_seq: number;
   /** Rows acknowledged and retired since the buffer file was created. */
   acked_rows: number;
-  /** Rows dropped since the buffer file was created, by reason (e.g. `budget_evicted`, `max_age`). */
+  /**
+   * Rows dropped since the buffer file was created, by reason (e.g.
+   * `budget_evicted`, `max_age`, and the shipper's `too_large` or hub
+   * rejections such as `schema_mismatch`).
+   */
   dropped: Record<string, number>;
 }
 
@@ -608,6 +612,7 @@ export class AgentBuffer {
         from = to;
         window = got === 0 ? window * 2n : BigInt(maxRows);
       }
+      releaseChunks();
       const rowCount = maxRows - wanted;
       if (rowCount === 0) return undefined;
       const columns: Columns = {};
@@ -1019,4 +1024,22 @@ async function readBacklogTotals(
     );
   }
   return { rows, bytes };
+}
+
+/** V8's `gc()`, present only when the process runs with `--v8-flags=--expose-gc`. */
+const exposedGc = (globalThis as { gc?: (options?: { type: "minor" | "major" }) => void }).gc;
+
+/**
+ * Frees the native memory of the DuckDB data chunks a read just consumed.
+ *
+ * Each chunk's vectors live in native memory owned by a small JS wrapper and
+ * are freed only when V8 collects that wrapper. The wrappers are tiny, so the
+ * V8 heap never feels pressure and collects them late: a drain measured
+ * +350 MiB of unreleased chunk memory over idle. A minor (young-generation)
+ * collection right after the read frees them at once for well under a
+ * millisecond, so the agent is compiled with `--expose-gc`; without it this
+ * is a no-op and memory is reclaimed at V8's pace, as before.
+ */
+function releaseChunks(): void {
+  exposedGc?.({ type: "minor" });
 }
