@@ -72,3 +72,20 @@ export function expectedRows(
     quotes: take(market.nextQuote).map((r) => canonicalRow("quotes", asRecord(r))),
   };
 }
+
+/** What is left of multiset `from` after taking out one copy of each of `take`'s items. */
+export function multisetMinus(
+  from: string[],
+  take: string[],
+): { left: string[]; missing: string[] } {
+  const counts = new Map<string, number>();
+  for (const item of from) counts.set(item, (counts.get(item) ?? 0) + 1);
+  const missing: string[] = [];
+  for (const item of take) {
+    const n = counts.get(item) ?? 0;
+    if (n === 0) missing.push(item);
+    else counts.set(item, n - 1);
+  }
+  const left = [...counts].flatMap(([item, n]) => Array<string>(n).fill(item));
+  return { left, missing };
+}

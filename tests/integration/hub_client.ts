@@ -54,3 +54,19 @@ export function metricValue(page: string, sample: string): number {
   }
   return 0;
 }
+
+/**
+ * Batch key (`agent/stream/first/last`) → row count of every batch the hub
+ * stored (its `ingested_batches`), optionally only of `stream`.
+ */
+export async function ingestedBatches(
+  hubUrl: string,
+  stream?: Kind,
+): Promise<Map<string, number>> {
+  const answer = await hubQuery(
+    hubUrl,
+    "SELECT agent, stream, first_seq, last_seq, row_count FROM ingested_batches" +
+      (stream === undefined ? "" : ` WHERE stream = '${stream}'`),
+  );
+  return new Map(answer.rows.map((row) => [row.slice(0, 4).join("/"), Number(row[4])]));
+}

@@ -11,8 +11,8 @@ import { assert, assertEquals } from "@tributary/shared/testing/asserts";
 import { startKafka } from "../harness/kafka.ts";
 import { type DenoProcess, startDenoProcess } from "../harness/process.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { hubQuery, metricValue } from "./hub_client.ts";
-import { canonicalRow, COMPARED_COLUMNS, expectedRows } from "./expected_rows.ts";
+import { hubQuery, ingestedBatches, metricValue } from "./hub_client.ts";
+import { canonicalRow, COMPARED_COLUMNS, expectedRows, multisetMinus } from "./expected_rows.ts";
 import { writeKafkaAgentConfig, writeKafkaHubConfig } from "./kafka_configs.ts";
 
 const PARTITIONS = 4;
@@ -42,29 +42,6 @@ async function readingsOf(hubUrl: string): Promise<string[]> {
       canonicalRow("readings", Object.fromEntries(columns.map((c, i) => [c, row[i + 1]])))
     }`
   );
-}
-
-/** Batch key (agent/stream/first/last) → row count, of every batch a hub stored. */
-async function batchesOf(hubUrl: string): Promise<Map<string, number>> {
-  const answer = await hubQuery(
-    hubUrl,
-    "SELECT agent, stream, first_seq, last_seq, row_count FROM ingested_batches",
-  );
-  return new Map(answer.rows.map((row) => [row.slice(0, 4).join("/"), Number(row[4])]));
-}
-
-/** What is left of multiset `from` after taking out one copy of each of `take`'s items. */
-function multisetMinus(from: string[], take: string[]): { left: string[]; missing: string[] } {
-  const counts = new Map<string, number>();
-  for (const item of from) counts.set(item, (counts.get(item) ?? 0) + 1);
-  const missing: string[] = [];
-  for (const item of take) {
-    const n = counts.get(item) ?? 0;
-    if (n === 0) missing.push(item);
-    else counts.set(item, n - 1);
-  }
-  const left = [...counts].flatMap(([item, n]) => Array<string>(n).fill(item));
-  return { left, missing };
 }
 
 Deno.test("two hubs in one group split partitions; after a SIGKILL the other takes over; no row lost or doubled", async () => {
@@ -180,8 +157,8 @@ Deno.test("two hubs in one group split partitions; after a SIGKILL the other tak
     // committed; docs/scaling.md) may exist twice. They are counted, bounded
     // by one flush group (50 records) per partition hub A owned, and
     // recognisable by their batch key; in our runs there were none.
-    const batchesA = await batchesOf(String(hubAQuery.ready.http));
-    const batchesB = await batchesOf(hubBUrl);
+    const batchesA = await ingestedBatches(String(hubAQuery.ready.http));
+    const batchesB = await ingestedBatches(hubBUrl);
     const overlap = [...batchesB.keys()].filter((key) => batchesA.has(key));
     const overlapRows = overlap.reduce((sum, key) => sum + batchesB.get(key)!, 0);
     console.log(`batches stored by both hubs: ${overlap.length} (${overlapRows} rows)`);

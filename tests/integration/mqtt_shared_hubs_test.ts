@@ -16,8 +16,8 @@ import { assert, assertEquals } from "@tributary/shared/testing/asserts";
 import { startMosquitto } from "../harness/mosquitto.ts";
 import { type DenoProcess, startDenoProcess } from "../harness/process.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { hubMetrics, hubQuery, metricValue } from "./hub_client.ts";
-import { canonicalRow, COMPARED_COLUMNS, expectedRows } from "./expected_rows.ts";
+import { hubMetrics, hubQuery, ingestedBatches, metricValue } from "./hub_client.ts";
+import { canonicalRow, COMPARED_COLUMNS, expectedRows, multisetMinus } from "./expected_rows.ts";
 
 const ROWS = 3_000;
 const RATE = 1_000;
@@ -33,30 +33,6 @@ async function readingsOf(hubUrl: string): Promise<string[]> {
       canonicalRow("readings", Object.fromEntries(columns.map((c, i) => [c, row[i + 1]])))
     }`
   );
-}
-
-/** Batch key (agent/stream/first/last) → row count, of every readings batch a hub stored. */
-async function batchesOf(hubUrl: string): Promise<Map<string, number>> {
-  const answer = await hubQuery(
-    hubUrl,
-    "SELECT agent, stream, first_seq, last_seq, row_count FROM ingested_batches " +
-      "WHERE stream = 'readings'",
-  );
-  return new Map(answer.rows.map((row) => [row.slice(0, 4).join("/"), Number(row[4])]));
-}
-
-/** What is left of multiset `from` after taking out one copy of each of `take`'s items. */
-function multisetMinus(from: string[], take: string[]): { left: string[]; missing: string[] } {
-  const counts = new Map<string, number>();
-  for (const item of from) counts.set(item, (counts.get(item) ?? 0) + 1);
-  const missing: string[] = [];
-  for (const item of take) {
-    const n = counts.get(item) ?? 0;
-    if (n === 0) missing.push(item);
-    else counts.set(item, n - 1);
-  }
-  const left = [...counts].flatMap(([item, n]) => Array<string>(n).fill(item));
-  return { left, missing };
 }
 
 function expectedOf(agentId: string, seed: number): string[] {
@@ -188,8 +164,8 @@ Deno.test("two hubs in one MQTT shared group split one agent's batches; after a 
     const rowsA = await readingsOf(String(hubAQuery.ready.http));
     const rowsB = await readingsOf(hubBUrl);
     const expected = [...expected1, ...expectedOf("shared-agent-2", 202)];
-    const batchesA = await batchesOf(String(hubAQuery.ready.http));
-    const batchesB = await batchesOf(hubBUrl);
+    const batchesA = await ingestedBatches(String(hubAQuery.ready.http), "readings");
+    const batchesB = await ingestedBatches(hubBUrl, "readings");
     const overlap = [...batchesB.keys()].filter((key) => batchesA.has(key));
     const overlapRows = overlap.reduce((sum, key) => sum + batchesB.get(key)!, 0);
     console.log(
