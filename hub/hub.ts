@@ -16,6 +16,7 @@ import { mqttConsumerFactory } from "./consumers/mqtt/mod.ts";
 import { kafkaConsumerFactory } from "./consumers/kafka/mod.ts";
 import { createHubApp } from "./http/app.ts";
 import { duckdbTierDirectories, TierService } from "./tier/mod.ts";
+import { RollupRetention } from "./rollups/retention.ts";
 import { type HttpServer, readTlsFiles, serveHttp } from "./http/server.ts";
 import { AUTH_DB_FILE, AuthStore } from "./auth/auth_store.ts";
 
@@ -59,6 +60,7 @@ export class Hub {
   #http: HttpServer | undefined;
   /** The Parquet tier: moves old rows to cold storage, spans queries over both. */
   #tier: TierService | undefined;
+  #rollupRetention: RollupRetention | undefined;
   #auth: AuthStore | undefined;
   #started: Promise<HubEndpoints> | undefined;
   /** The bare start sequence, so that stop() can wait for it to settle first. */
@@ -122,6 +124,14 @@ export class Hub {
     });
     await this.#tier.start();
     const tier = this.#tier;
+    // Expires rollup state older than [rollups.retention], on the store's single writer.
+    this.#rollupRetention = new RollupRetention({
+      rollups: store.rollups,
+      onWriter: (work) => store.withWriter(work),
+      log: log.child({ part: "rollups" }),
+      registry: metrics.registry,
+    });
+    if (config.rollups.enabled) this.#rollupRetention.start();
 
     let mqttUrl = config.mqtt.url;
     if (mqttUrl === "") {
@@ -208,6 +218,7 @@ export class Hub {
       ["consumer", this.#consumer && (() => this.#consumer!.stop())],
       ["broker", this.#broker && (() => this.#broker!.stop())],
       ["tier", this.#tier && (() => this.#tier!.stop())],
+      ["rollup retention", this.#rollupRetention && (() => this.#rollupRetention!.stop())],
       ["store", this.#store && (() => this.#store!.close())],
     ];
     for (const [part, stop] of steps) {

@@ -5,7 +5,7 @@
  * @module
  */
 import { ConfigError } from "@tributary/shared/errors";
-import { readBool, readTable, rejectUnknownKeys } from "@tributary/shared/config/fields";
+import { readBool, readInt, readTable, rejectUnknownKeys } from "@tributary/shared/config/fields";
 
 /** One OHLCV interval, e.g. `1m`. */
 export interface RollupInterval {
@@ -21,6 +21,15 @@ export interface RollupConfig {
   enabled: boolean;
   /** OHLCV intervals, one table `ohlcv_<interval>` each. @default ["1s", "1m", "1h"] */
   trade_intervals: RollupInterval[];
+  /**
+   * How long each view's state rows are kept, in seconds, by view name
+   * (`ohlcv_<interval>`, `sensor_minute`, `quote_minute`, `log_minute`); 0
+   * keeps them forever. Every view has an entry. See `retention.ts`.
+   * @default 7 days for bars under a minute, 400 days for other bars under an hour and for the minute rollups, forever for the rest
+   */
+  retention: Record<string, number>;
+  /** Seconds between two retention passes. @default 600 */
+  retention_interval_s: number;
 }
 
 const UNIT_NS: Readonly<Record<string, bigint>> = {
@@ -34,12 +43,73 @@ const INTERVAL_PATTERN = /^([1-9][0-9]{0,5})([smhd])$/;
 const INTERVAL_ALLOWED =
   'a duration like "1s", "5m", "1h" or "1d" (number and unit s, m, h, d) that divides one day evenly';
 
-/** The defaults: rollups on, OHLCV at 1 s, 1 min and 1 h. */
+const DAY_S = 86_400;
+const RETENTION_PATTERN = /^(0|[1-9][0-9]{0,6}[smhd])$/;
+const RETENTION_ALLOWED =
+  'a duration like "90m", "36h" or "7d" (number and unit s, m, h, d), a whole number of days, or 0 (keep forever)';
+
+/** The defaults: rollups on, OHLCV at 1 s, 1 min and 1 h, retention as {@linkcode defaultRetention}. */
 export function defaultRollupConfig(): RollupConfig {
+  const trade_intervals = ["1s", "1m", "1h"].map((text) => parseRollupInterval(text, "(default)"));
   return {
     enabled: true,
-    trade_intervals: ["1s", "1m", "1h"].map((text) => parseRollupInterval(text, "(default)")),
+    trade_intervals,
+    retention: defaultRetention(trade_intervals),
+    retention_interval_s: 600,
   };
+}
+
+/** The view names of a configuration: `ohlcv_<interval>` each, then the minute rollups. */
+export function rollupViewNames(intervals: readonly RollupInterval[]): string[] {
+  return [
+    ...intervals.map((i) => `ohlcv_${i.name}`),
+    "sensor_minute",
+    "quote_minute",
+    "log_minute",
+  ];
+}
+
+/**
+ * The default retention (seconds) of every view: bars under a minute 7 days
+ * (a 1 s bar table holds ~86k rows per symbol and day), other bars under an
+ * hour and the minute rollups 400 days, bars of an hour or more forever (0).
+ */
+export function defaultRetention(intervals: readonly RollupInterval[]): Record<string, number> {
+  const retention: Record<string, number> = {};
+  for (const interval of intervals) {
+    retention[`ohlcv_${interval.name}`] = interval.widthNs < UNIT_NS.m!
+      ? 7 * DAY_S
+      : interval.widthNs < UNIT_NS.h!
+      ? 400 * DAY_S
+      : 0;
+  }
+  for (const view of ["sensor_minute", "quote_minute", "log_minute"]) retention[view] = 400 * DAY_S;
+  return retention;
+}
+
+/**
+ * Parses one retention: `"7d"`, `"36h"`, `"90m"`, `"3600s"`, `"0"`, or a
+ * whole number of days (`400`, `0`). Returns seconds; 0 means forever.
+ *
+ * @throws {ConfigError} naming `field`, the value and what is allowed.
+ * @example
+ * ```ts
+ * parseRetention("7d", "rollups.retention.ohlcv_1s"); // 604800
+ * ```
+ */
+export function parseRetention(value: unknown, field: string): number {
+  if (typeof value === "number" || typeof value === "bigint") {
+    const days = Number(value);
+    if (!Number.isSafeInteger(days) || days < 0 || days > 36_500) {
+      throw new ConfigError(field, value, RETENTION_ALLOWED);
+    }
+    return days * DAY_S;
+  }
+  const match = typeof value === "string" ? RETENTION_PATTERN.exec(value) : null;
+  if (!match) throw new ConfigError(field, value, RETENTION_ALLOWED);
+  if (value === "0") return 0;
+  const text = value as string;
+  return Number(BigInt(text.slice(0, -1)) * UNIT_NS[text.slice(-1)]! / UNIT_NS.s!);
 }
 
 /**
@@ -72,7 +142,11 @@ export function parseRollupInterval(value: unknown, field: string): RollupInterv
 export function validateRollupConfig(raw: unknown, field = "rollups"): RollupConfig {
   const d = defaultRollupConfig();
   const table = readTable(raw, field);
-  rejectUnknownKeys(table, ["enabled", "trade_intervals"], field);
+  rejectUnknownKeys(
+    table,
+    ["enabled", "trade_intervals", "retention", "retention_interval_s"],
+    field,
+  );
   const enabled = readBool(table.enabled, `${field}.enabled`, d.enabled);
   let intervals = d.trade_intervals;
   if (table.trade_intervals !== undefined) {
@@ -94,5 +168,20 @@ export function validateRollupConfig(raw: unknown, field = "rollups"): RollupCon
       widths.add(interval.widthNs);
     });
   }
-  return { enabled, trade_intervals: intervals };
+  const retention = defaultRetention(intervals);
+  if (table.retention !== undefined) {
+    const retentionField = `${field}.retention`;
+    const given = readTable(table.retention, retentionField);
+    rejectUnknownKeys(given, rollupViewNames(intervals), retentionField);
+    for (const [view, value] of Object.entries(given)) {
+      retention[view] = parseRetention(value, `${retentionField}.${view}`);
+    }
+  }
+  const retention_interval_s = readInt(
+    table.retention_interval_s,
+    `${field}.retention_interval_s`,
+    d.retention_interval_s,
+    { min: 1, max: 86_400 },
+  );
+  return { enabled, trade_intervals: intervals, retention, retention_interval_s };
 }

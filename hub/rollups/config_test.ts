@@ -1,4 +1,4 @@
-import { assertEquals, assertThrows } from "@tributary/shared/testing/asserts";
+import { assert, assertEquals, assertThrows } from "@tributary/shared/testing/asserts";
 import { ConfigError } from "@tributary/shared/errors";
 import { defaultRollupConfig, parseRollupInterval, validateRollupConfig } from "./config.ts";
 
@@ -58,4 +58,55 @@ Deno.test("parseHubConfig reads the [rollups] section", async () => {
     ConfigError,
     "rollups.trade_intervals[0]",
   );
+});
+
+Deno.test("validateRollupConfig gives every view a default retention", () => {
+  const config = validateRollupConfig({ trade_intervals: ["1s", "5m", "4h"] });
+  assertEquals(config.retention, {
+    ohlcv_1s: 7 * 86_400,
+    ohlcv_5m: 400 * 86_400,
+    ohlcv_4h: 0,
+    sensor_minute: 400 * 86_400,
+    quote_minute: 400 * 86_400,
+    log_minute: 400 * 86_400,
+  });
+  assertEquals(config.retention_interval_s, 600);
+});
+
+Deno.test("validateRollupConfig reads [rollups.retention] durations, days and 0", () => {
+  const config = validateRollupConfig({
+    retention: { ohlcv_1s: "36h", ohlcv_1m: 30, ohlcv_1h: "90m", log_minute: "0", quote_minute: 0 },
+    retention_interval_s: 60,
+  });
+  assertEquals(config.retention.ohlcv_1s, 36 * 3600);
+  assertEquals(config.retention.ohlcv_1m, 30 * 86_400);
+  assertEquals(config.retention.ohlcv_1h, 90 * 60);
+  assertEquals(config.retention.log_minute, 0);
+  assertEquals(config.retention.quote_minute, 0);
+  assertEquals(config.retention.sensor_minute, 400 * 86_400);
+  assertEquals(config.retention_interval_s, 60);
+});
+
+Deno.test("validateRollupConfig names the field, value and what is allowed for a bad retention", () => {
+  const cases: [unknown, string][] = [
+    [{ ohlcv_1s: "7 days" }, "rollups.retention.ohlcv_1s"],
+    [{ ohlcv_1s: "-1d" }, "rollups.retention.ohlcv_1s"],
+    [{ ohlcv_1m: -3 }, "rollups.retention.ohlcv_1m"],
+    [{ ohlcv_1m: 1.5 }, "rollups.retention.ohlcv_1m"],
+    [{ ohlcv_1m: "1w" }, "rollups.retention.ohlcv_1m"],
+    [{ ohlcv_1m: true }, "rollups.retention.ohlcv_1m"],
+    [{ ohlcv_5m: "1d" }, "rollups.retention.ohlcv_5m"], // no such interval configured
+    [{ readings: "1d" }, "rollups.retention.readings"],
+  ];
+  for (const [retention, field] of cases) {
+    const error = assertThrows(() => validateRollupConfig({ retention }), ConfigError);
+    assertEquals((error as ConfigError).field, field);
+  }
+  const error = assertThrows(
+    () => validateRollupConfig({ retention: { ohlcv_1s: "7 days" } }),
+    ConfigError,
+  );
+  assert(error.message.includes("7 days") && error.message.includes('"7d"'), error.message);
+  assertThrows(() => validateRollupConfig({ retention: "7d" }), ConfigError);
+  assertThrows(() => validateRollupConfig({ retention_interval_s: 0 }), ConfigError);
 });

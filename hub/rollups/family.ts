@@ -18,6 +18,8 @@ export interface RollupFamily {
   readonly view: string;
   /** The table holding the mergeable state, e.g. `sensor_minute_state`. */
   readonly table: string;
+  /** Width of a bucket in ns; buckets start at multiples of it since the epoch. */
+  readonly widthNs: bigint;
   /**
    * Idempotent statements creating the state table, (re)creating the view,
    * and creating the connection's TEMP staging table.

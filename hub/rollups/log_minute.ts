@@ -31,6 +31,7 @@ export const logMinute: RollupFamily = {
   kind: "logs",
   view: "log_minute",
   table: TABLE.name,
+  widthNs: MINUTE_NS,
   schemaStatements: () => [
     TABLE.createSql(),
     TABLE.createStageSql(),

@@ -92,6 +92,7 @@ export function ohlcv(interval: RollupInterval): RollupFamily {
     kind: "trades",
     view,
     table: table.name,
+    widthNs,
     schemaStatements: () => [
       table.createSql(),
       table.createStageSql(),

@@ -75,6 +75,7 @@ export const quoteMinute: RollupFamily = {
   kind: "quotes",
   view: "quote_minute",
   table: TABLE.name,
+  widthNs: MINUTE_NS,
   schemaStatements: () => [
     TABLE.createSql(),
     TABLE.createStageSql(),

@@ -74,6 +74,7 @@ export const sensorMinute: RollupFamily = {
   kind: "readings",
   view: "sensor_minute",
   table: TABLE.name,
+  widthNs: MINUTE_NS,
   schemaStatements: () => [
     TABLE.createSql(),
     TABLE.createStageSql(),

@@ -118,6 +118,20 @@ export class HotStore {
     this.#rollups = new Rollups(options.rollups);
   }
 
+  /** The rollups maintained in the ingest transaction (their retention pass needs them). */
+  get rollups(): Rollups {
+    return this.#rollups;
+  }
+
+  /**
+   * Runs `work` on the writer connection, after the write in progress and
+   * before the next: for short maintenance writes (the rollup retention's
+   * bounded DELETEs). Keep each call short: ingest waits for it.
+   */
+  withWriter<T>(work: (writer: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.#serialize(() => work(this.#writer));
+  }
+
   /**
    * Opens (or creates) the DuckDB file and its tables.
    *
