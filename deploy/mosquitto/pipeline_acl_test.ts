@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { assertEquals } from "@tributary/shared/testing/asserts";
 import { startDenoProcess } from "../../tests/harness/process.ts";
 import { waitFor } from "../../tests/harness/wait_for.ts";
-import { hubQuery } from "../../tests/integration/hub_client.ts";
+import { hubQuery } from "../../tests/harness/hub_client.ts";
 import { startSecuredMosquitto } from "./secured_broker.ts";
 
 const ROWS = 300;

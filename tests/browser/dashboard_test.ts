@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals, assertMatch } from "@tributary/shared/testing/asserts";
 import { waitFor } from "../harness/wait_for.ts";
-import { hubQuery } from "../integration/hub_client.ts";
+import { hubQuery } from "../harness/hub_client.ts";
 import { launchChromium } from "./chromium.ts";
 import { startStack } from "./sim_stack.ts";
 import { numberIn, saveScreenshot, until, waitPanelReady, watchErrors } from "./page_checks.ts";

@@ -12,8 +12,8 @@ import { assertEquals } from "@tributary/shared/testing/asserts";
 import { type Kind, KINDS } from "@tributary/shared/records";
 import { type DenoProcess, startDenoProcess } from "./process.ts";
 import { waitFor } from "./wait_for.ts";
-import { hubQuery, tableCounts } from "../integration/hub_client.ts";
-import { canonicalRow, COMPARED_COLUMNS, expectedRows } from "../integration/expected_rows.ts";
+import { hubQuery, tableCounts } from "./hub_client.ts";
+import { canonicalRow, COMPARED_COLUMNS, expectedRows } from "./expected_rows.ts";
 
 /** Seeds of the three simulators of an agent. */
 export interface SimSeeds {

@@ -14,7 +14,7 @@ import { createRandom } from "@tributary/shared/prng";
 import { startMosquitto } from "../harness/mosquitto.ts";
 import { startDenoProcess } from "../harness/process.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { hubMetrics, hubQuery, metricValue } from "./hub_client.ts";
+import { hubMetrics, hubQuery, metricValue } from "../harness/hub_client.ts";
 
 /** Publishes `payload` at QoS 1 with the Debian mosquitto_pub client. */
 async function mosquittoPub(

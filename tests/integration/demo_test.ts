@@ -8,7 +8,7 @@ import { assert, assertEquals } from "@tributary/shared/testing/asserts";
 import { KINDS } from "@tributary/shared/records";
 import { REPO_ROOT } from "../harness/process.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { tableCounts } from "./hub_client.ts";
+import { tableCounts } from "../harness/hub_client.ts";
 
 /** Pids of processes whose command line mentions `needle`. */
 async function processesMentioning(needle: string): Promise<number[]> {

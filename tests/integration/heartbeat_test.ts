@@ -11,7 +11,7 @@ import { VERSION } from "@tributary/shared/version";
 import { startMosquitto } from "../harness/mosquitto.ts";
 import { startDenoProcess } from "../harness/process.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { hubMetrics, metricValue } from "./hub_client.ts";
+import { hubMetrics, metricValue } from "../harness/hub_client.ts";
 
 const STALE_AFTER_S = 3;
 

@@ -19,7 +19,7 @@ import { makeBatch, seqRange } from "../../hub/testing/batches.ts";
 import { startKafka } from "../harness/kafka.ts";
 import { assertSimulatorRows, startProduct, waitDelivered } from "../harness/product.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { hubQuery } from "./hub_client.ts";
+import { hubQuery } from "../harness/hub_client.ts";
 import {
   kcat,
   simulatorInputs,

@@ -11,8 +11,13 @@ import { assert, assertEquals } from "@tributary/shared/testing/asserts";
 import { startKafka } from "../harness/kafka.ts";
 import { type DenoProcess, startDenoProcess } from "../harness/process.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { hubQuery, ingestedBatches, metricValue } from "./hub_client.ts";
-import { canonicalRow, COMPARED_COLUMNS, expectedRows, multisetMinus } from "./expected_rows.ts";
+import { hubQuery, ingestedBatches, metricValue } from "../harness/hub_client.ts";
+import {
+  canonicalRow,
+  COMPARED_COLUMNS,
+  expectedRows,
+  multisetMinus,
+} from "../harness/expected_rows.ts";
 import { writeKafkaAgentConfig, writeKafkaHubConfig } from "./kafka_configs.ts";
 
 const PARTITIONS = 4;

@@ -16,8 +16,13 @@ import { assert, assertEquals } from "@tributary/shared/testing/asserts";
 import { startMosquitto } from "../harness/mosquitto.ts";
 import { type DenoProcess, startDenoProcess } from "../harness/process.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { hubMetrics, hubQuery, ingestedBatches, metricValue } from "./hub_client.ts";
-import { canonicalRow, COMPARED_COLUMNS, expectedRows, multisetMinus } from "./expected_rows.ts";
+import { hubMetrics, hubQuery, ingestedBatches, metricValue } from "../harness/hub_client.ts";
+import {
+  canonicalRow,
+  COMPARED_COLUMNS,
+  expectedRows,
+  multisetMinus,
+} from "../harness/expected_rows.ts";
 
 const ROWS = 3_000;
 const RATE = 1_000;

@@ -13,7 +13,7 @@ import {
   writeAgentConfig,
   writeHubConfig,
 } from "../harness/product.ts";
-import { hubMetrics, hubQuery, metricValue } from "./hub_client.ts";
+import { hubMetrics, hubQuery, metricValue } from "../harness/hub_client.ts";
 
 const ROWS_PER_KIND = 10_000;
 const SEEDS = { sensors: 11, logs: 12, market: 13 };

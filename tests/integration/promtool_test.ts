@@ -6,7 +6,7 @@
 import { assertEquals, assertMatch } from "@tributary/shared/testing/asserts";
 import { startStack } from "../browser/sim_stack.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { hubMetrics, metricValue } from "./hub_client.ts";
+import { hubMetrics, metricValue } from "../harness/hub_client.ts";
 
 /** Runs `promtool check metrics` on `page`; returns its exit code and output. */
 async function promtoolCheck(page: string): Promise<{ code: number; output: string }> {

@@ -29,8 +29,8 @@ import {
 } from "../harness/product.ts";
 import { delay } from "../harness/_timeout.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { hubQuery, metricValue, storedRows } from "../integration/hub_client.ts";
-import { canonicalRow, COMPARED_COLUMNS, expectedRows } from "../integration/expected_rows.ts";
+import { hubQuery, metricValue, storedRows } from "../harness/hub_client.ts";
+import { canonicalRow, COMPARED_COLUMNS, expectedRows } from "../harness/expected_rows.ts";
 import {
   type KafkaAgentConfigOptions,
   type KafkaHubConfigOptions,

@@ -17,8 +17,8 @@ import { startMosquitto } from "../harness/mosquitto.ts";
 import { startTcpProxy } from "../harness/tcp_proxy.ts";
 import { delay } from "../harness/_timeout.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { tableCounts } from "../integration/hub_client.ts";
-import { expectedRows } from "../integration/expected_rows.ts";
+import { tableCounts } from "../harness/hub_client.ts";
+import { expectedRows } from "../harness/expected_rows.ts";
 import {
   accountRows,
   agentStatus,

@@ -12,7 +12,7 @@ import { createRandom } from "@tributary/shared/prng";
 import { startMosquitto } from "../harness/mosquitto.ts";
 import { delay } from "../harness/_timeout.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { storedRows } from "../integration/hub_client.ts";
+import { storedRows } from "../harness/hub_client.ts";
 import {
   accountSimulators,
   assertExactlyOnce,

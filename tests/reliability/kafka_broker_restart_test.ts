@@ -9,7 +9,7 @@ import { assert } from "@tributary/shared/testing/asserts";
 import { KINDS } from "@tributary/shared/records";
 import { startKafka } from "../harness/kafka.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { storedRows } from "../integration/hub_client.ts";
+import { storedRows } from "../harness/hub_client.ts";
 import {
   accountSimulators,
   assertExactlyOnce,

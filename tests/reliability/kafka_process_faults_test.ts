@@ -12,7 +12,7 @@ import { KINDS } from "@tributary/shared/records";
 import { startKafka } from "../harness/kafka.ts";
 import { delay } from "../harness/_timeout.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { hubMetrics, storedRows } from "../integration/hub_client.ts";
+import { hubMetrics, storedRows } from "../harness/hub_client.ts";
 import {
   accountSimulators,
   assertExactlyOnce,

@@ -13,7 +13,7 @@ import { KINDS } from "@tributary/shared/records";
 import { startMosquitto } from "../harness/mosquitto.ts";
 import { startTcpProxy } from "../harness/tcp_proxy.ts";
 import { delay } from "../harness/_timeout.ts";
-import { storedRows } from "../integration/hub_client.ts";
+import { storedRows } from "../harness/hub_client.ts";
 import {
   accountSimulators,
   agentStatus,

@@ -20,8 +20,8 @@ import { sampleBatch } from "../../shared/wire/sample_batch.ts";
 import { startMosquitto } from "../harness/mosquitto.ts";
 import { delay } from "../harness/_timeout.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { hubMetrics, metricValue, tableCounts } from "../integration/hub_client.ts";
-import { canonicalRow, COMPARED_COLUMNS } from "../integration/expected_rows.ts";
+import { hubMetrics, metricValue, tableCounts } from "../harness/hub_client.ts";
+import { canonicalRow, COMPARED_COLUMNS } from "../harness/expected_rows.ts";
 import {
   type AccountedTable,
   accountRows,

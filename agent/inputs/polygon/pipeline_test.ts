@@ -10,7 +10,7 @@ import { assertEquals } from "@tributary/shared/testing/asserts";
 import { startMosquitto } from "../../../tests/harness/mosquitto.ts";
 import { startProduct, writeHubConfig } from "../../../tests/harness/product.ts";
 import { waitFor } from "../../../tests/harness/wait_for.ts";
-import { metricValue, tableCounts } from "../../../tests/integration/hub_client.ts";
+import { metricValue, tableCounts } from "../../../tests/harness/hub_client.ts";
 import { startFeedServer } from "../websocket/testdata/feed_server.ts";
 import { barLines, quoteLines, tradeLines, writeGzFile } from "./fixtures.ts";
 
