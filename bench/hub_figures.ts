@@ -5,6 +5,7 @@
  * @module
  */
 import { type Kind, KINDS } from "@tributary/shared/records";
+import { hubQuery } from "../tests/harness/hub_client.ts";
 
 /** What one run measured at the hub. */
 export interface HubFigures {
@@ -19,18 +20,6 @@ export interface HubFigures {
   latencyP99Ms: number;
 }
 
-async function query(hubUrl: string, sql: string): Promise<unknown[][]> {
-  const response = await fetch(`${hubUrl}/api/v1/query`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ sql }),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const body = await response.json();
-  if (!response.ok) throw new Error(`query failed (${response.status}): ${body.error}`);
-  return body.rows;
-}
-
 /** Waits until every table holds at least `rowsPerKind` rows, or throws after `timeoutMs`. */
 export async function waitForRows(
   hubUrl: string,
@@ -41,7 +30,7 @@ export async function waitForRows(
   const deadline = Date.now() + timeoutMs;
   let last: unknown[] = [];
   while (Date.now() < deadline) {
-    last = (await query(hubUrl, sql))[0] ?? [];
+    last = (await hubQuery(hubUrl, sql)).rows[0] ?? [];
     if (last.every((n) => Number(n) >= rowsPerKind)) return;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -65,14 +54,14 @@ export function metricSum(page: string, name: string, kind?: string): number {
 /** Figures over everything the hub stored: throughput from first receipt to last commit. */
 export async function readHubFigures(hubUrl: string): Promise<HubFigures> {
   const union = KINDS.map((k) => `SELECT recv_ts, ingested_at FROM ${k}`).join(" UNION ALL ");
-  const [row] = await query(
+  const [row] = (await hubQuery(
     hubUrl,
     `SELECT count(*),
             epoch_ns(max(ingested_at)) - epoch_ns(min(recv_ts)),
             quantile_cont(epoch_ns(ingested_at) - epoch_ns(recv_ts), 0.5),
             quantile_cont(epoch_ns(ingested_at) - epoch_ns(recv_ts), 0.99)
      FROM (${union})`,
-  );
+  )).rows;
   const [rows, spanNs, p50Ns, p99Ns] = (row ?? []).map(Number) as [number, number, number, number];
   const page = await (await fetch(`${hubUrl}/metrics`, { signal: AbortSignal.timeout(10_000) }))
     .text();

@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { withinDeadline } from "@tributary/shared/deadline";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Kind } from "@tributary/shared/records";
 import { hubColumns, quoteIdent } from "../store/schema.ts";
@@ -73,27 +74,18 @@ export async function prepareColdQuery(
   const work = prepareWithRetries(connection, sql, options);
   const timeoutMs = options.timeoutMs;
   if (timeoutMs === undefined) return await work;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new ColdTierUnavailable(
-            `cold tier unavailable: objects not fetched within ${timeoutMs} ms`,
-          ),
-        ),
-      timeoutMs,
-    );
-  });
   try {
-    return await Promise.race([work, timeout]);
+    return await withinDeadline(work, {
+      timeoutMs,
+      onTimeout: () =>
+        new ColdTierUnavailable(
+          `cold tier unavailable: objects not fetched within ${timeoutMs} ms`,
+        ),
+    });
   } catch (error) {
-    // The caller gives up on this connection; whatever the work still does must not leak pins
-    // or end as an unhandled rejection.
+    // The caller gives up on this connection; whatever the work still does must not leak pins.
     work.then((prepared) => prepared.release(), () => {});
     throw error;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

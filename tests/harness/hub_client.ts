@@ -5,6 +5,7 @@
  * @module
  */
 import { type Kind, KINDS } from "@tributary/shared/records";
+import { canonicalRow, COMPARED_COLUMNS } from "./expected_rows.ts";
 
 /** The JSON answer of `POST /api/v1/query`. */
 export interface QueryAnswer {
@@ -69,4 +70,18 @@ export async function ingestedBatches(
       (stream === undefined ? "" : ` WHERE stream = '${stream}'`),
   );
   return new Map(answer.rows.map((row) => [row.slice(0, 4).join("/"), Number(row[4])]));
+}
+
+/**
+ * Every stored reading as `"<agent> <canonical row>"` (see expected_rows.ts),
+ * to compare several agents' rows across hubs as multisets.
+ */
+export async function agentReadings(hubUrl: string): Promise<string[]> {
+  const columns = COMPARED_COLUMNS.readings;
+  const answer = await hubQuery(hubUrl, `SELECT agent, ${columns.join(", ")} FROM readings`);
+  return answer.rows.map((row) =>
+    `${row[0]} ${
+      canonicalRow("readings", Object.fromEntries(columns.map((c, i) => [c, row[i + 1]])))
+    }`
+  );
 }

@@ -11,13 +11,8 @@ import { assert, assertEquals } from "@tributary/shared/testing/asserts";
 import { startKafka } from "../harness/kafka.ts";
 import { type DenoProcess, startDenoProcess } from "../harness/process.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { hubQuery, ingestedBatches, metricValue } from "../harness/hub_client.ts";
-import {
-  canonicalRow,
-  COMPARED_COLUMNS,
-  expectedRows,
-  multisetMinus,
-} from "../harness/expected_rows.ts";
+import { agentReadings, ingestedBatches, metricValue } from "../harness/hub_client.ts";
+import { expectedRows, multisetMinus } from "../harness/expected_rows.ts";
 import { writeKafkaAgentConfig, writeKafkaHubConfig } from "./kafka_configs.ts";
 
 const PARTITIONS = 4;
@@ -37,16 +32,6 @@ function lastAssignment(hub: DenoProcess): Record<string, number[]> | undefined 
     }
   }
   return last;
-}
-
-async function readingsOf(hubUrl: string): Promise<string[]> {
-  const columns = COMPARED_COLUMNS.readings;
-  const answer = await hubQuery(hubUrl, `SELECT agent, ${columns.join(", ")} FROM readings`);
-  return answer.rows.map((row) =>
-    `${row[0]} ${
-      canonicalRow("readings", Object.fromEntries(columns.map((c, i) => [c, row[i + 1]])))
-    }`
-  );
 }
 
 Deno.test("two hubs in one group split partitions; after a SIGKILL the other takes over; no row lost or doubled", async () => {
@@ -111,7 +96,7 @@ Deno.test("two hubs in one group split partitions; after a SIGKILL the other tak
     const hubAUrl = String(hubA.ready.http);
     const hubBUrl = String(hubB.ready.http);
     // Kill hub A once it has stored some rows (mid-stream).
-    await waitFor(async () => (await readingsOf(hubAUrl)).length > 500, {
+    await waitFor(async () => (await agentReadings(hubAUrl)).length > 500, {
       timeoutMs: 60_000,
       intervalMs: 100,
       message: "hub A stores rows",
@@ -147,8 +132,8 @@ Deno.test("two hubs in one group split partitions; after a SIGKILL the other tak
       script: "hub/main.ts",
       args: ["run", "--config", queryConfig],
     });
-    const rowsA = await readingsOf(String(hubAQuery.ready.http));
-    const rowsB = await readingsOf(hubBUrl);
+    const rowsA = await agentReadings(String(hubAQuery.ready.http));
+    const rowsB = await agentReadings(hubBUrl);
     console.log(`rows stored: hub A ${rowsA.length}, hub B ${rowsB.length}`);
     assert(rowsA.length > 0 && rowsB.length > 0, "both hubs stored rows");
 

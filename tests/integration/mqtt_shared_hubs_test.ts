@@ -16,29 +16,14 @@ import { assert, assertEquals } from "@tributary/shared/testing/asserts";
 import { startMosquitto } from "../harness/mosquitto.ts";
 import { type DenoProcess, startDenoProcess } from "../harness/process.ts";
 import { waitFor } from "../harness/wait_for.ts";
-import { hubMetrics, hubQuery, ingestedBatches, metricValue } from "../harness/hub_client.ts";
-import {
-  canonicalRow,
-  COMPARED_COLUMNS,
-  expectedRows,
-  multisetMinus,
-} from "../harness/expected_rows.ts";
+import { agentReadings, hubMetrics, ingestedBatches, metricValue } from "../harness/hub_client.ts";
+import { expectedRows, multisetMinus } from "../harness/expected_rows.ts";
 
 const ROWS = 3_000;
 const RATE = 1_000;
 const GROUP = "hubs";
 /** Seconds over which both hubs count agent 1's heartbeats (sent every second). */
 const HEARTBEAT_WINDOW_S = 8;
-
-async function readingsOf(hubUrl: string): Promise<string[]> {
-  const columns = COMPARED_COLUMNS.readings;
-  const answer = await hubQuery(hubUrl, `SELECT agent, ${columns.join(", ")} FROM readings`);
-  return answer.rows.map((row) =>
-    `${row[0]} ${
-      canonicalRow("readings", Object.fromEntries(columns.map((c, i) => [c, row[i + 1]])))
-    }`
-  );
-}
 
 function expectedOf(agentId: string, seed: number): string[] {
   return expectedRows({ sensors: seed, logs: 0, market: 0 }, ROWS).readings.map((row) =>
@@ -108,8 +93,8 @@ Deno.test("two hubs in one MQTT shared group split one agent's batches; after a 
       message: "agent 1 acknowledged every row",
     });
     const expected1 = expectedOf("shared-agent-1", 201);
-    const a1 = await readingsOf(hubAUrl);
-    const b1 = await readingsOf(hubBUrl);
+    const a1 = await agentReadings(hubAUrl);
+    const b1 = await agentReadings(hubBUrl);
     console.log(`phase 1 (both hubs up): hub A ${a1.length} rows, hub B ${b1.length} rows`);
     assert(a1.length > 0 && b1.length > 0, "both hubs got a share");
     const phase1 = multisetMinus([...a1, ...b1], expected1);
@@ -140,7 +125,7 @@ Deno.test("two hubs in one MQTT shared group split one agent's batches; after a 
     );
     await waitFor(
       async () =>
-        (await readingsOf(hubAUrl)).filter((r) => r.startsWith("shared-agent-2 ")).length > 300,
+        (await agentReadings(hubAUrl)).filter((r) => r.startsWith("shared-agent-2 ")).length > 300,
       { timeoutMs: 30_000, intervalMs: 100, message: "hub A stores agent 2's rows" },
     );
     await hubA.kill();
@@ -166,8 +151,8 @@ Deno.test("two hubs in one MQTT shared group split one agent's batches; after a 
         `[http]\nlisten = "127.0.0.1:0"\n[broker]\nlisten = "127.0.0.1:0"\n`,
     );
     const hubAQuery = await start("hub-a-query", "hub/main.ts", queryConfig);
-    const rowsA = await readingsOf(String(hubAQuery.ready.http));
-    const rowsB = await readingsOf(hubBUrl);
+    const rowsA = await agentReadings(String(hubAQuery.ready.http));
+    const rowsB = await agentReadings(hubBUrl);
     const expected = [...expected1, ...expectedOf("shared-agent-2", 202)];
     const batchesA = await ingestedBatches(String(hubAQuery.ready.http), "readings");
     const batchesB = await ingestedBatches(hubBUrl, "readings");

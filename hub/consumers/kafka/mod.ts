@@ -56,7 +56,7 @@ import {
 import { batchTopic, heartbeatTopic } from "@tributary/shared/topics";
 import type { AckToSend } from "../batch_handler.ts";
 import { type ConsumerRetryTuning, handlingRetryOptions, retryUntilDone } from "../retry.ts";
-import { startWithinDeadline } from "../deadline.ts";
+import { startWithinDeadline, withinDeadline } from "@tributary/shared/deadline";
 import type { Consumer, ConsumerContext, ConsumerFactory } from "../consumer.ts";
 import {
   defaultKafkaConsumerConfig,
@@ -393,9 +393,8 @@ export class KafkaConsumer implements Consumer {
     const { metrics, log } = this.#context;
     const producer = this.#producer;
     if (producer === undefined || acks.length === 0) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await Promise.race([
+      await withinDeadline(
         producer.send({
           topic: kafkaAckTopic(this.#config.topic_prefix),
           acks: 1,
@@ -404,18 +403,14 @@ export class KafkaConsumer implements Consumer {
             value: Buffer.from(encodeAck(ack)),
           })),
         }),
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error("ack produce timed out")),
-            this.#options.ackTimeoutMs ?? 5_000,
-          );
-        }),
-      ]);
+        {
+          timeoutMs: this.#options.ackTimeoutMs ?? 5_000,
+          onTimeout: () => new Error("ack produce timed out"),
+        },
+      );
       for (const { ack } of acks) metrics.acks.inc({ outcome: ack.outcome });
     } catch (error) {
       log.warn("ack produce failed", { acks: acks.length, error });
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

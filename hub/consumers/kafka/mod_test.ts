@@ -1,5 +1,4 @@
 import { Buffer } from "node:buffer";
-import { Kafka as KafkaClient, logLevel } from "kafkajs";
 import { assert, assertEquals, assertThrows } from "@tributary/shared/testing/asserts";
 import { ConfigError } from "@tributary/shared/errors";
 import { createLogger } from "@tributary/shared/log";
@@ -8,10 +7,10 @@ import { encodeBatch } from "@tributary/shared/wire";
 import { startKafka } from "../../../tests/harness/kafka.ts";
 import { waitFor } from "../../../tests/harness/wait_for.ts";
 import { createHubMetrics } from "../../metrics.ts";
-import { HotStore } from "../../store/hot_store.ts";
 import { makeBatch, seqRange } from "../../testing/batches.ts";
-import { BatchHandler } from "../batch_handler.ts";
+import type { BatchHandler } from "../batch_handler.ts";
 import { defaultKafkaConsumerConfig, KafkaConsumer } from "./mod.ts";
+import { openKafkaTestRig } from "./test_rig.ts";
 
 const log = createLogger({ sink: () => {} });
 
@@ -29,32 +28,9 @@ Deno.test("KafkaConsumer refuses an empty broker list", () => {
 
 Deno.test("KafkaConsumer against a real broker", async (t) => {
   await using kafka = await startKafka({ numPartitions: 2 });
-  const client = new KafkaClient({ brokers: [kafka.bootstrap], logLevel: logLevel.NOTHING });
-  const producer = client.producer();
-  await producer.connect();
-  const admin = client.admin();
-  await admin.connect();
-  const store = await HotStore.open({ path: ":memory:" });
-  const metrics = createHubMetrics({ defaultMetrics: false });
-  const handler = new BatchHandler({ store, metrics, log, limits: { maxMessageBytes: 1 << 20 } });
-  const count = async (sql: string) => {
-    const connection = await store.connect();
-    try {
-      return (await connection.runAndReadAll(sql)).getRows()[0]![0] as bigint;
-    } finally {
-      connection.closeSync();
-    }
-  };
-  const config = {
-    ...defaultKafkaConsumerConfig(),
-    brokers: [kafka.bootstrap],
-    partitions: 2,
-    session_timeout_ms: 6_000,
-  };
-  const consumer = new KafkaConsumer(config, { handler, metrics, log }, {
-    retryInitialDelayMs: 5,
-    retryMaxDelayMs: 20,
-  });
+  await using rig = await openKafkaTestRig(kafka.bootstrap);
+  const { client, producer, admin, metrics, consumer } = rig;
+  const count = async (sql: string) => (await rig.firstRow(sql))[0] as bigint;
   // Read the acks topic like an agent would.
   const acks: { key: string; outcome: string; first: bigint }[] = [];
   const ackReader = client.consumer({ groupId: "test-ack-reader", maxWaitTimeInMs: 50 });
@@ -125,9 +101,6 @@ Deno.test("KafkaConsumer against a real broker", async (t) => {
   } finally {
     await ackReader.disconnect();
     await consumer.stop();
-    await consumer.stop(); // idempotent
-    await producer.disconnect();
-    await admin.disconnect();
-    await store.close();
+    await consumer.stop(); // idempotent (the rig stops it a third time)
   }
 });

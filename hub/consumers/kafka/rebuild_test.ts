@@ -13,19 +13,12 @@
  * else is real: a Kafka broker, kafkajs clients, a DuckDB store.
  */
 import { Buffer } from "node:buffer";
-import { Kafka as KafkaClient, logLevel } from "kafkajs";
 import { assertEquals, assertMatch } from "@tributary/shared/testing/asserts";
-import { createLogger } from "@tributary/shared/log";
 import { encodeBatch } from "@tributary/shared/wire";
 import { startKafka } from "../../../tests/harness/kafka.ts";
 import { waitFor } from "../../../tests/harness/wait_for.ts";
-import { createHubMetrics } from "../../metrics.ts";
-import { HotStore } from "../../store/hot_store.ts";
 import { makeBatch, seqRange } from "../../testing/batches.ts";
-import { BatchHandler } from "../batch_handler.ts";
-import { defaultKafkaConsumerConfig, KafkaConsumer } from "./mod.ts";
-
-const log = createLogger({ sink: () => {} });
+import { openKafkaTestRig } from "./test_rig.ts";
 
 function record(first: bigint, last: bigint) {
   const batch = makeBatch("readings", { seqs: seqRange(first, last), agent: "edge-1" });
@@ -34,33 +27,10 @@ function record(first: bigint, last: bigint) {
 
 Deno.test("KafkaConsumer rebuilds after kafkajs gives up and consumes again", async () => {
   await using kafka = await startKafka({ numPartitions: 2 });
-  const client = new KafkaClient({ brokers: [kafka.bootstrap], logLevel: logLevel.NOTHING });
-  const producer = client.producer();
-  await producer.connect();
-  const admin = client.admin();
-  await admin.connect();
-  const store = await HotStore.open({ path: ":memory:" });
-  const metrics = createHubMetrics({ defaultMetrics: false });
-  const handler = new BatchHandler({ store, metrics, log, limits: { maxMessageBytes: 1 << 20 } });
-  const query = async (sql: string) => {
-    const connection = await store.connect();
-    try {
-      return (await connection.runAndReadAll(sql)).getRows()[0]!;
-    } finally {
-      connection.closeSync();
-    }
-  };
+  await using rig = await openKafkaTestRig(kafka.bootstrap);
+  const { producer, admin, metrics, consumer } = rig;
+  const query = rig.firstRow;
   const rows = async () => (await query("SELECT count(*) FROM readings"))[0] as bigint;
-  const consumer = new KafkaConsumer(
-    {
-      ...defaultKafkaConsumerConfig(),
-      brokers: [kafka.bootstrap],
-      partitions: 2,
-      session_timeout_ms: 6_000,
-    },
-    { handler, metrics, log },
-    { retryInitialDelayMs: 5, retryMaxDelayMs: 20 },
-  );
   const rebuilds = async () => {
     const page = await metrics.registry.metrics();
     return Number(/^tributary_hub_kafka_consumer_rebuilds_total (\d+)$/m.exec(page)?.[1]);
@@ -113,8 +83,5 @@ Deno.test("KafkaConsumer rebuilds after kafkajs gives up and consumes again", as
     assertMatch(await metrics.registry.metrics(), /tributary_hub_kafka_consumer_rebuilds_total 1/);
   } finally {
     await consumer.stop();
-    await producer.disconnect();
-    await admin.disconnect();
-    await store.close();
   }
 });

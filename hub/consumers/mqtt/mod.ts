@@ -26,7 +26,7 @@ import { encodeAck } from "@tributary/shared/ack";
 import { ackTopic, parseAckTopic } from "@tributary/shared/topics";
 import type { AckToSend } from "../batch_handler.ts";
 import { type ConsumerRetryTuning, handlingRetryOptions, retryUntilDone } from "../retry.ts";
-import { startWithinDeadline } from "../deadline.ts";
+import { startWithinDeadline } from "@tributary/shared/deadline";
 import type { Consumer, ConsumerContext, ConsumerFactory } from "../consumer.ts";
 import {
   defaultMqttConfig,

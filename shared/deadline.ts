@@ -1,8 +1,8 @@
 /**
- * Waiting for a consumer's start-up (or any one step) within a deadline:
- * shared by the MQTT and Kafka consumers, whose `start()` must resolve once
- * they receive or fail with a {@linkcode RetryableError} that names the
- * broker and the limit, and leave nothing running behind.
+ * Waiting for one step within a deadline: a component's start-up (the hub's
+ * MQTT and Kafka consumers, whose `start()` must resolve once they receive
+ * or fail with an error that names the broker and the limit, leaving nothing
+ * running behind), an ack produce, a cold-tier fetch.
  *
  * @module
  */
