@@ -117,6 +117,7 @@ export async function startAgent(
         policy: b.policy,
         priorities: b.priorities,
       },
+      memoryLimitMiB: b.memory_limit_mib,
     });
     cleanups.push(() => buffer.close());
 

@@ -29,6 +29,7 @@ import {
   type DropPolicy,
   type Priorities,
 } from "./buffer/budget.ts";
+import { DEFAULT_MEMORY_LIMIT_MIB } from "./buffer/buffer.ts";
 
 /** `[buffer]`: the disk budget of the store-and-forward buffer (agent/buffer/budget.ts). */
 export interface BufferSection {
@@ -40,6 +41,8 @@ export interface BufferSection {
   policy: DropPolicy;
   /** Priority class per stream, 0 kept longest. @default { trades: 0, quotes: 0, readings: 1, logs: 2 } */
   priorities: Priorities;
+  /** DuckDB's memory limit for the buffer, MiB (its block cache; see AgentBuffer). @default 64 */
+  memory_limit_mib: number;
 }
 
 /** `[agent]`. */
@@ -111,6 +114,7 @@ export const DEFAULTS = {
     max_age_s: 0,
     policy: "drop_oldest" as DropPolicy,
     priorities: DEFAULT_PRIORITIES as Priorities,
+    memory_limit_mib: DEFAULT_MEMORY_LIMIT_MIB,
   },
 } as const;
 
@@ -286,5 +290,10 @@ function validateBufferSection(raw: unknown): BufferSection {
     }),
     policy: readChoice(b.policy, "buffer.policy", d.policy, DROP_POLICIES),
     priorities,
+    // Below 32 MiB DuckDB ran out of memory in the drain benchmarks.
+    memory_limit_mib: readInt(b.memory_limit_mib, "buffer.memory_limit_mib", d.memory_limit_mib, {
+      min: 32,
+      max: 1_048_576,
+    }),
   };
 }

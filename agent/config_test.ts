@@ -21,6 +21,7 @@ Deno.test("parseConfig fills every default from a minimal file", () => {
     max_age_s: 0,
     policy: "drop_oldest",
     priorities: { trades: 0, quotes: 0, readings: 1, logs: 2 },
+    memory_limit_mib: 64,
   });
   // A partial priorities table keeps the other streams' defaults.
   assertEquals(
@@ -110,6 +111,10 @@ Deno.test("parseConfig errors name the field, the value and what is allowed", ()
     ],
     [`${minimal}[buffer]\nmax_bytes = 0`, "buffer.max_bytes: got 0, expected an integer"],
     [`${minimal}[buffer]\nmax_age_s = -5`, "buffer.max_age_s: got -5"],
+    [
+      `${minimal}[buffer]\nmemory_limit_mib = 16`,
+      "buffer.memory_limit_mib: got 16, expected an integer from 32",
+    ],
     [
       `${minimal}[buffer.priorities]\nmetrics = 1`,
       "buffer.priorities.metrics: got 1, expected no such option",

@@ -47,6 +47,7 @@ import { validateRows } from "./rows.ts";
 import { type InputCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoints.ts";
 import { insertQuarantined } from "./quarantine.ts";
 import { SerialQueue } from "./serial.ts";
+import { createHeapReclaimer } from "./heap_reclaim.ts";
 import {
   BudgetFullError,
   type BufferBudget,
@@ -59,6 +60,11 @@ import {
   readDrops,
   UNLIMITED_BUDGET,
 } from "./budget.ts";
+
+/** DuckDB's `memory_limit` of a writable buffer unless configured; see {@linkcode BufferOptions.memoryLimitMiB}. */
+export const DEFAULT_MEMORY_LIMIT_MIB = 64;
+/** Retired rows between explicit CHECKPOINTs; see {@linkcode BufferOptions.checkpointEveryRows}. */
+export const DEFAULT_CHECKPOINT_EVERY_ROWS = 500_000;
 
 /** Options of {@linkcode AgentBuffer.open}. */
 export interface BufferOptions {
@@ -81,14 +87,23 @@ export interface BufferOptions {
    * Run `CHECKPOINT` after this many rows were retired since the last one:
    * DuckDB keeps the version info of deleted rows in memory until a
    * checkpoint, and deletes alone rarely fill the WAL enough to trigger one.
-   * 0 never checkpoints explicitly.
-   * @default 1000000
+   * Every 1M rows this version info made a ~25–30 MiB sawtooth in a drain's
+   * RSS; every 500k halves it. 0 never checkpoints explicitly.
+   * @default 500000
    */
   checkpointEveryRows?: number;
   /**
-   * Extra DuckDB settings of a writable buffer, e.g. `{ memory_limit: "64MB" }`
-   * (bench/buffer_memory_probe.ts compares them).
-   * @default none: DuckDB's defaults
+   * DuckDB's `memory_limit` for a writable buffer, in MiB: caps its block
+   * cache and the transient memory of a checkpoint (a drain measured a +90 MiB
+   * spike at one checkpoint uncapped, +35 with 64). The buffer's own queries
+   * need a few MiB; a larger operator query spills to `<file>.tmp`.
+   * @default 64
+   */
+  memoryLimitMiB?: number;
+  /**
+   * Extra DuckDB settings of a writable buffer, e.g. `{ threads: "1" }`
+   * (bench/buffer_memory_probe.ts compares them); they win over the above.
+   * @default none
    */
   duckdbSettings?: Record<string, string>;
 }
@@ -192,7 +207,7 @@ export class AgentBuffer {
   readonly #claimed: Map<Kind, bigint>;
   readonly #spaceWaiters = new Set<() => void>();
   #expireTimer: ReturnType<typeof setInterval> | undefined;
-  #checkpointEveryRows = 1_000_000;
+  #checkpointEveryRows = DEFAULT_CHECKPOINT_EVERY_ROWS;
   #retiredSinceCheckpoint = 0;
 
   private constructor(
@@ -244,6 +259,7 @@ export class AgentBuffer {
         // Operators run SQL here (`agent query`): no SELECT may read other files or URLs.
         readOnly ? { access_mode: "READ_ONLY", enable_external_access: "false" } : {
           enable_external_access: "false",
+          memory_limit: `${options.memoryLimitMiB ?? DEFAULT_MEMORY_LIMIT_MIB}MiB`,
           ...options.duckdbSettings,
         },
       );
@@ -288,7 +304,7 @@ export class AgentBuffer {
         rows: rowCounts,
         claimed,
       });
-      buffer.#checkpointEveryRows = options.checkpointEveryRows ?? 1_000_000;
+      buffer.#checkpointEveryRows = options.checkpointEveryRows ?? DEFAULT_CHECKPOINT_EVERY_ROWS;
       return buffer;
     } catch (cause) {
       for (const c of connections) c.closeSync();
@@ -612,7 +628,7 @@ export class AgentBuffer {
         from = to;
         window = got === 0 ? window * 2n : BigInt(maxRows);
       }
-      releaseChunks();
+      reclaimHeap();
       const rowCount = maxRows - wanted;
       if (rowCount === 0) return undefined;
       const columns: Columns = {};
@@ -1026,20 +1042,5 @@ async function readBacklogTotals(
   return { rows, bytes };
 }
 
-/** V8's `gc()`, present only when the process runs with `--v8-flags=--expose-gc`. */
-const exposedGc = (globalThis as { gc?: (options?: { type: "minor" | "major" }) => void }).gc;
-
-/**
- * Frees the native memory of the DuckDB data chunks a read just consumed.
- *
- * Each chunk's vectors live in native memory owned by a small JS wrapper and
- * are freed only when V8 collects that wrapper. The wrappers are tiny, so the
- * V8 heap never feels pressure and collects them late: a drain measured
- * +350 MiB of unreleased chunk memory over idle. A minor (young-generation)
- * collection right after the read frees them at once for well under a
- * millisecond, so the agent is compiled with `--expose-gc`; without it this
- * is a no-op and memory is reclaimed at V8's pace, as before.
- */
-function releaseChunks(): void {
-  exposedGc?.({ type: "minor" });
-}
+/** After each read: frees the consumed DuckDB chunks and promoted batch columns (heap_reclaim.ts). */
+const reclaimHeap = createHeapReclaimer();

@@ -309,3 +309,17 @@ Deno.test("AgentBuffer.stats follows the oldest row as rows are retired, checkpo
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("AgentBuffer caps DuckDB's memory at 64 MiB unless told otherwise", async () => {
+  const setting = async (options: { memoryLimitMiB?: number }) => {
+    const buffer = await AgentBuffer.open({ path: ":memory:", agent: "edge-1", ...options });
+    try {
+      const result = await buffer.query("SELECT current_setting('memory_limit') AS limit");
+      return result.rows[0]?.[0];
+    } finally {
+      await buffer.close();
+    }
+  };
+  assertEquals(await setting({}), "64.0 MiB");
+  assertEquals(await setting({ memoryLimitMiB: 256 }), "256.0 MiB");
+});
