@@ -36,7 +36,8 @@ import { startDenoProcess } from "../tests/harness/process.ts";
 import { startTcpProxy } from "../tests/harness/tcp_proxy.ts";
 import { metricSum, waitForRows } from "./hub_figures.ts";
 import { machineSummary } from "./machine.ts";
-import { startRssSampler } from "./rss.ts";
+import { AGENT_V8_FLAGS } from "../tools/compile.ts";
+import { type RssSample, startRssSampler } from "./rss.ts";
 
 /** One agent setting to drain with; several are compared in the same run. */
 export interface DrainVariant {
@@ -49,6 +50,19 @@ export interface DrainVariant {
   env?: Record<string, string>;
 }
 
+/** The agent's systemd unit (deploy/agent/); the "deployed" variant runs with its environment. */
+const AGENT_UNIT = new URL("../deploy/agent/tributary-agent.service", import.meta.url);
+
+/** The `Environment=NAME=value` lines of a systemd unit. */
+export function unitEnvironment(unit: URL): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of Deno.readTextFileSync(unit).split("\n")) {
+    const match = /^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
+    if (match) env[match[1]!] = match[2]!;
+  }
+  return env;
+}
+
 /** Built-in variants, selectable with `--drain-variants`. */
 export const DRAIN_VARIANTS: Record<string, DrainVariant> = {
   // The agent as `deno run -A agent/main.ts` starts it (tests, demo).
@@ -58,8 +72,14 @@ export const DRAIN_VARIANTS: Record<string, DrainVariant> = {
     name: "optimize-for-size",
     denoFlags: ["-A", "--v8-flags=--optimize-for-size"],
   },
-  // As the compiled agent runs (tools/compile.ts): the buffer frees DuckDB chunk memory after each read.
+  // The buffer's heap reclaimer on (agent/buffer/heap_reclaim.ts), V8's default young generation.
   "expose-gc": { name: "expose-gc", denoFlags: ["-A", "--v8-flags=--expose-gc"] },
+  // As deployed: the compiled agent's V8 flags and the malloc settings of its systemd unit.
+  deployed: {
+    name: "deployed",
+    denoFlags: ["-A", AGENT_V8_FLAGS],
+    env: unitEnvironment(AGENT_UNIT),
+  },
   // The shipper's in-flight window: 1 batch per stream instead of 4.
   "in-flight-1": { name: "in-flight-1", shipper: "in_flight = 1" },
   // A hard V8 heap cap: bounds the heap but GC thrashes (2.5x slower, see docs/benchmarks.md).
@@ -83,6 +103,10 @@ export interface DrainFigures {
   wireMiBPerSecond: number;
   idleRssMiB: number;
   peakRssMiB: number;
+  /** Median of the samples during the drain: the plateau, less sensitive to one spike than the peak. */
+  drainMedianRssMiB: number;
+  /** Every RSS sample during the drain (only in `--json`). */
+  rssTrace?: RssSample[];
 }
 
 /** A prefilled buffer file, copied for each run. */
@@ -233,6 +257,8 @@ export async function runDrain(
       wireMiBPerSecond: wire / MiB / seconds,
       idleRssMiB: idle.medianMiB,
       peakRssMiB: rss.peakMiB,
+      drainMedianRssMiB: rss.medianMiB,
+      rssTrace: rss.trace,
     };
   } finally {
     await agent?.stop("SIGTERM", 20_000);
@@ -247,7 +273,8 @@ function describe(f: DrainFigures): string {
     `${Math.round(f.rowsPerSecond)} rows/s; buffer ${f.bufferMiBPerSecond.toFixed(2)} MiB/s, ` +
     `raw ${f.rawMiBPerSecond.toFixed(2)} MiB/s, wire ${f.wireMiBPerSecond.toFixed(2)} MiB/s; ` +
     `agent RSS idle ${f.idleRssMiB.toFixed(1)} MiB, peak ${f.peakRssMiB.toFixed(1)} MiB ` +
-    `(+${(f.peakRssMiB - f.idleRssMiB).toFixed(1)})`;
+    `(+${(f.peakRssMiB - f.idleRssMiB).toFixed(1)}), median while draining ` +
+    `${f.drainMedianRssMiB.toFixed(1)} MiB (+${(f.drainMedianRssMiB - f.idleRssMiB).toFixed(1)})`;
 }
 
 function median(values: number[]): number {
@@ -309,6 +336,7 @@ export async function drainSection(options: DrainSectionOptions): Promise<DrainF
             wireMiBPerSecond: pick("wireMiBPerSecond"),
             idleRssMiB: pick("idleRssMiB"),
             peakRssMiB: pick("peakRssMiB"),
+            drainMedianRssMiB: pick("drainMedianRssMiB"),
           })
         }`);
       }
@@ -349,7 +377,7 @@ if (import.meta.main) {
     options: {
       "drain-mib": { type: "string", default: "1024" },
       "drain-runs": { type: "string", default: "1" },
-      "drain-variants": { type: "string", default: "default,optimize-for-size" },
+      "drain-variants": { type: "string", default: "default,deployed" },
       json: { type: "string" },
     },
   });

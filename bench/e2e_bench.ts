@@ -41,7 +41,7 @@ Options:
   --drain-mib N   backlog of the drain section, MiB of DuckDB file (default 1024; 0 skips it)
   --drain-runs N  drain runs per variant (default 1)
   --drain-variants LIST  agent settings to drain with, comma-separated, interleaved
-                  (default "default,optimize-for-size"; see DRAIN_VARIANTS in bench/drain_bench.ts)
+                  (default "default,deployed"; see DRAIN_VARIANTS in bench/drain_bench.ts)
   --hub-variants LIST  hub settings to compare, comma-separated, interleaved (default
                   "default"; others: no-rollups, no-tier, no-rollups-no-tier; see HUB_VARIANTS)
   --cpu-prof DIR  run the hub and agent under \`deno run --cpu-prof\`, profiles written to DIR
@@ -193,7 +193,7 @@ async function main(): Promise<number> {
       json: { type: "string" },
       "drain-mib": { type: "string", default: "1024" },
       "drain-runs": { type: "string", default: "1" },
-      "drain-variants": { type: "string", default: "default,optimize-for-size" },
+      "drain-variants": { type: "string", default: "default,deployed" },
       only: { type: "string" },
       "hub-variants": { type: "string", default: "default" },
       "cpu-prof": { type: "string" },

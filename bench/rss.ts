@@ -12,6 +12,15 @@ export interface RssFigures {
   /** Median of all samples. */
   medianMiB: number;
   samples: number;
+  /** Every sample: ms since start, RSS and its anonymous part (RssAnon), in KiB. */
+  trace: RssSample[];
+}
+
+/** One reading of /proc/<pid>/status. */
+export interface RssSample {
+  ms: number;
+  rssKiB: number;
+  anonKiB: number;
 }
 
 /** A running sampler; `stop()` returns what it saw and may be called twice. */
@@ -21,21 +30,33 @@ export interface RssSampler {
 
 /** The VmRSS of `pid` in KiB, or `undefined` when the process is gone. */
 export function readRssKiB(pid: number): number | undefined {
+  return readRss(pid)?.rssKiB;
+}
+
+/** VmRSS and RssAnon of `pid` in KiB, or `undefined` when the process is gone. */
+function readRss(pid: number): { rssKiB: number; anonKiB: number } | undefined {
+  let status: string;
   try {
-    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    const match = status.match(/^VmRSS:\s*(\d+)\s*kB/m);
-    return match ? Number(match[1]) : undefined;
+    status = Deno.readTextFileSync(`/proc/${pid}/status`);
   } catch {
     return undefined; // The process has exited.
   }
+  const field = (name: string) =>
+    Number(new RegExp(`^${name}:\\s*(\\d+)\\s*kB`, "m").exec(status)?.[1]);
+  const rssKiB = field("VmRSS");
+  return Number.isFinite(rssKiB) ? { rssKiB, anonKiB: field("RssAnon") } : undefined;
 }
 
 /** Starts sampling `pid` every `intervalMs` (default 100 ms). */
 export function startRssSampler(pid: number, intervalMs = 100): RssSampler {
   const samples: number[] = [];
+  const trace: RssSample[] = [];
+  const started = performance.now();
   const take = () => {
-    const kib = readRssKiB(pid);
-    if (kib !== undefined) samples.push(kib);
+    const read = readRss(pid);
+    if (read === undefined) return;
+    samples.push(read.rssKiB);
+    trace.push({ ms: Math.round(performance.now() - started), ...read });
   };
   take();
   let timer: ReturnType<typeof setInterval> | undefined = setInterval(take, intervalMs);
@@ -54,6 +75,7 @@ export function startRssSampler(pid: number, intervalMs = 100): RssSampler {
         lastMiB: mib(samples.at(-1) ?? 0),
         medianMiB: mib(sorted[Math.floor(sorted.length / 2)] ?? 0),
         samples: samples.length,
+        trace,
       };
     },
   };

@@ -55,6 +55,15 @@ export const AGENT_PERMISSIONS: readonly string[] = [
   "--allow-sys",
 ];
 
+/**
+ * V8 flags baked into the agent binary. `--expose-gc` lets the buffer reclaim
+ * DuckDB chunk memory and promoted batch columns after each read
+ * (agent/buffer/heap_reclaim.ts); a 1 MiB semi-space keeps the young
+ * generation small (16 MiB otherwise), which the drain benchmark measured as
+ * most of the rest of the agent's growth while draining (docs/benchmarks.md).
+ */
+export const AGENT_V8_FLAGS = "--v8-flags=--expose-gc,--max-semi-space-size=1";
+
 /** The repository root. */
 export const REPO_ROOT: string = fileURLToPath(new URL("../", import.meta.url));
 
@@ -170,8 +179,7 @@ export async function compileAgent(options: CompileOptions): Promise<CompileResu
     ...(options.typeCheck ? [] : ["--no-check"]),
     ...AGENT_PERMISSIONS,
     "--self-extracting",
-    // Lets the buffer free DuckDB chunk memory after each read (agent/buffer/buffer.ts, releaseChunks).
-    "--v8-flags=--expose-gc",
+    AGENT_V8_FLAGS,
     ...(options.bundle ? ["--bundle"] : []),
     "--target",
     options.target,
