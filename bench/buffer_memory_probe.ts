@@ -7,8 +7,8 @@
  *
  * ```sh
  * deno run -A bench/buffer_memory_probe.ts --mib 96 --mode full
- * deno run -A --v8-flags=--max-semi-space-size=1 bench/buffer_memory_probe.ts \
- *   --duckdb memory_limit=32MB --checkpoint-every 200000
+ * MALLOC_ARENA_MAX=2 deno run -A --v8-flags=--expose-gc,--max-semi-space-size=1 \
+ *   bench/buffer_memory_probe.ts --duckdb memory_limit=32MB --checkpoint-every 200000
  * ```
  *
  * The backlog is prefilled once into `--cache` (default `.cache/memory_probe/`)
@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { KINDS } from "@tributary/shared/records";
 import { encodeBatch } from "@tributary/shared/wire";
-import { AgentBuffer } from "../agent/buffer/mod.ts";
+import { AgentBuffer, DEFAULT_CHECKPOINT_EVERY_ROWS } from "../agent/buffer/mod.ts";
 import { prefillBacklog } from "./drain_bench.ts";
 import { machineSummary } from "./machine.ts";
 
@@ -32,8 +32,9 @@ const HELP = `buffer_memory_probe: memory of the buffer's drain loop, no network
   --mode M              full (read+encode+retire), noencode (read+retire),
                         read (read only), retire (retire only), open (idle RSS
                         after opening, nothing drained) (default full)
-  --duckdb K=V          a DuckDB setting of the buffer, repeatable (e.g. memory_limit=32MB)
-  --checkpoint-every N  CHECKPOINT after N retired rows (default 1000000)
+  --duckdb K=V          a DuckDB setting of the buffer, repeatable (e.g. memory_limit=32MB;
+                        the buffer's own default is 64 MiB)
+  --checkpoint-every N  CHECKPOINT after N retired rows (default: the buffer's, 500000)
   --cache DIR           where the prefilled backlog is kept (default .cache/memory_probe)
   --forget-totals       clear the stored backlog totals first, so open() measures every row
                         (as every open did before the totals were stored)
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
       mib: { type: "string", default: "96" },
       mode: { type: "string", default: "full" },
       duckdb: { type: "string", multiple: true, default: [] },
-      "checkpoint-every": { type: "string", default: "1000000" },
+      "checkpoint-every": { type: "string", default: String(DEFAULT_CHECKPOINT_EVERY_ROWS) },
       cache: { type: "string", default: ".cache/memory_probe" },
       "forget-totals": { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },

@@ -801,16 +801,31 @@ export class AgentBuffer {
     });
   }
 
-  /** recv_ts of the buffered row of `kind` with the lowest seq, or `undefined` when none. */
+  /**
+   * recv_ts of the buffered row of `kind` with the lowest seq, or `undefined`
+   * when none. Looked for in seq windows from the last oldest seen, doubling
+   * while empty: an open `seq > x ORDER BY seq LIMIT 1` reads the seq column of
+   * the whole backlog, which on every heartbeat filled DuckDB's cache during a
+   * drain. Seqs below an empty window are gone for good (retired or dropped).
+   */
   async #oldestRecvTs(conn: DuckDBConnection, kind: Kind): Promise<bigint | undefined> {
-    const below = this.#oldestBelow.get(kind) ?? 0n;
-    const [row] = (await conn.runAndReadAll(
-      `SELECT seq, recv_ts FROM ${bufferTable(kind)} WHERE seq > ${below} ORDER BY seq LIMIT 1`,
-    )).getRows();
-    const [seq, recvTs] = row ?? [];
-    if (typeof seq !== "bigint" || typeof recvTs !== "bigint") return undefined;
-    this.#oldestBelow.set(kind, seq - 1n);
-    return recvTs;
+    const last = (this.#nextSeq.get(kind) ?? 1n) - 1n;
+    let from = this.#oldestBelow.get(kind) ?? 0n;
+    for (let window = 65_536n; from < last; window *= 2n) {
+      const to = from + window < last ? from + window : last;
+      const [row] = (await conn.runAndReadAll(
+        `SELECT seq, recv_ts FROM ${bufferTable(kind)} WHERE seq > ${from} AND seq <= ${to} ` +
+          `ORDER BY seq LIMIT 1`,
+      )).getRows();
+      const [seq, recvTs] = row ?? [];
+      if (typeof seq === "bigint" && typeof recvTs === "bigint") {
+        this.#oldestBelow.set(kind, seq - 1n);
+        return recvTs;
+      }
+      from = to;
+      this.#oldestBelow.set(kind, to);
+    }
+    return undefined;
   }
 
   /**

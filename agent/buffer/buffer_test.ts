@@ -1,5 +1,5 @@
 import { PermanentError, RetryableError } from "@tributary/shared/errors";
-import type { Kind, Reading, Trade } from "@tributary/shared/records";
+import { type Kind, nowNs, type Reading, type Trade } from "@tributary/shared/records";
 import { assert, assertEquals, assertRejects } from "@tributary/shared/testing/asserts";
 import { AgentBuffer } from "./buffer.ts";
 
@@ -322,4 +322,38 @@ Deno.test("AgentBuffer caps DuckDB's memory at 64 MiB unless told otherwise", as
   };
   assertEquals(await setting({}), "64.0 MiB");
   assertEquals(await setting({ memoryLimitMiB: 256 }), "256.0 MiB");
+});
+
+Deno.test("AgentBuffer.stats finds the oldest row past gaps wider than its search window", async () => {
+  const buffer = await AgentBuffer.open({ path: ":memory:", agent: "edge-1" });
+  try {
+    // 300k rows, the row of seq s received 4,000,000 - 10 (s - 1) seconds ago
+    // (+ the test's own time, under 5 s); then gaps
+    // of 199,999 and 99,999 seqs: wider than the first 65,536-seq window.
+    const now = nowNs();
+    for (let from = 0; from < 300_000; from += 50_000) {
+      await buffer.append(
+        "readings",
+        readings(from, 50_000).map((r, i) => ({
+          ...r,
+          recv_ts: now - BigInt(4_000_000 - 10 * (from + i)) * 1_000_000_000n,
+        })),
+      );
+    }
+    const oldestSeq = async () => {
+      const age = (await buffer.stats()).readings.oldest_unsent_age_s;
+      return age === 0 ? 0 : 1 + Math.round((4_000_000 - age) / 10);
+    };
+    assertEquals(await oldestSeq(), 1);
+    await buffer.retire("readings", 2n, 200_000n); // seq 1 stays the oldest
+    assertEquals(await oldestSeq(), 1);
+    await buffer.retire("readings", 1n, 1n);
+    assertEquals(await oldestSeq(), 200_001);
+    await buffer.retire("readings", 200_001n, 299_999n);
+    assertEquals(await oldestSeq(), 300_000);
+    await buffer.retire("readings", 300_000n, 300_000n);
+    assertEquals(await oldestSeq(), 0);
+  } finally {
+    await buffer.close();
+  }
 });
