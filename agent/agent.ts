@@ -118,6 +118,13 @@ export async function startAgent(
         priorities: b.priorities,
       },
       memoryLimitMiB: b.memory_limit_mib,
+      onMemoryLimitRaised: ({ fromMiB, toMiB, error }) =>
+        log.warn("buffer ran out of memory; DuckDB memory limit raised", {
+          from_mib: fromMiB,
+          to_mib: toMiB,
+          error,
+          hint: "raise [buffer] memory_limit_mib",
+        }),
     });
     cleanups.push(() => buffer.close());
 

@@ -44,6 +44,8 @@ export interface DrainVariant {
   name: string;
   /** Extra TOML lines for the agent's `[shipper]` table. */
   shipper?: string;
+  /** Extra TOML lines for the agent's `[buffer]` table. */
+  buffer?: string;
   /** Deno flags of the agent process. @default ["-A"] */
   denoFlags?: string[];
   /** Extra environment of the agent process. */
@@ -71,6 +73,13 @@ export const DRAIN_VARIANTS: Record<string, DrainVariant> = {
   "optimize-for-size": {
     name: "optimize-for-size",
     denoFlags: ["-A", "--v8-flags=--optimize-for-size"],
+  },
+  // As deployed, DuckDB capped at the least the config allows.
+  "deployed-32mib": {
+    name: "deployed-32mib",
+    denoFlags: ["-A", AGENT_V8_FLAGS],
+    env: unitEnvironment(AGENT_UNIT),
+    buffer: "memory_limit_mib = 32",
   },
   // The buffer's heap reclaimer on (agent/buffer/heap_reclaim.ts), V8's default young generation.
   "expose-gc": { name: "expose-gc", denoFlags: ["-A", "--v8-flags=--expose-gc"] },
@@ -218,7 +227,7 @@ export async function runDrain(
       agentConfig,
       `[agent]\nid = "bench-drain"\ndata_dir = ${JSON.stringify(agentDir)}\n` +
         `log_level = "warn"\n[http]\nlisten = "127.0.0.1:0"\n` +
-        `[shipper]\n${variant.shipper ?? ""}\n` +
+        `[shipper]\n${variant.shipper ?? ""}\n[buffer]\n${variant.buffer ?? ""}\n` +
         `[transport]\ntype = "mqtt"\n[transport.mqtt]\n` +
         `url = "mqtt://127.0.0.1:${proxy.port}"\nreconnect_initial_ms = 100\n` +
         `reconnect_max_ms = 200\n`,

@@ -97,9 +97,15 @@ export interface BufferOptions {
    * cache and the transient memory of a checkpoint (a drain measured a +90 MiB
    * spike at one checkpoint uncapped, +35 with 64). The buffer's own queries
    * need a few MiB; a larger operator query spills to `<file>.tmp`.
+   * When DuckDB still runs out of memory (an operator's big query, more
+   * columns than measured), the buffer doubles the limit, up to 8× this, and
+   * the failed call is retried as any retryable one: a low limit must never
+   * stall a drain (one of 32 MB did in session 1, before the checkpoints).
    * @default 64
    */
   memoryLimitMiB?: number;
+  /** Called after the buffer raised DuckDB's memory limit (see `memoryLimitMiB`). */
+  onMemoryLimitRaised?: (raise: { fromMiB: number; toMiB: number; error: string }) => void;
   /**
    * Extra DuckDB settings of a writable buffer, e.g. `{ threads: "1" }`
    * (bench/buffer_memory_probe.ts compares them); they win over the above.
@@ -208,6 +214,9 @@ export class AgentBuffer {
   readonly #spaceWaiters = new Set<() => void>();
   #expireTimer: ReturnType<typeof setInterval> | undefined;
   #checkpointEveryRows = DEFAULT_CHECKPOINT_EVERY_ROWS;
+  #memoryLimitMiB = DEFAULT_MEMORY_LIMIT_MIB;
+  #maxMemoryLimitMiB = DEFAULT_MEMORY_LIMIT_MIB * 8;
+  #onMemoryLimitRaised: BufferOptions["onMemoryLimitRaised"];
   #retiredSinceCheckpoint = 0;
 
   private constructor(
@@ -305,6 +314,9 @@ export class AgentBuffer {
         claimed,
       });
       buffer.#checkpointEveryRows = options.checkpointEveryRows ?? DEFAULT_CHECKPOINT_EVERY_ROWS;
+      buffer.#memoryLimitMiB = options.memoryLimitMiB ?? DEFAULT_MEMORY_LIMIT_MIB;
+      buffer.#maxMemoryLimitMiB = buffer.#memoryLimitMiB * 8;
+      buffer.#onMemoryLimitRaised = options.onMemoryLimitRaised;
       return buffer;
     } catch (cause) {
       for (const c of connections) c.closeSync();
@@ -371,14 +383,22 @@ export class AgentBuffer {
       await conn.run("BEGIN TRANSACTION");
       try {
         const appender = await conn.createAppender(bufferTable(kind));
+        let flushed = false;
         try {
           for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
             const count = Math.min(CHUNK_ROWS, rows.length - start);
             appender.appendDataChunk(buildChunk(kind, rows, start, count, firstSeq));
           }
           appender.flushSync();
+          flushed = true;
         } finally {
-          appender.closeSync();
+          try {
+            appender.closeSync();
+          } catch (closeError) {
+            // After a failed append the transaction is aborted and close fails
+            // too; the error worth reporting (e.g. out of memory) is the first.
+            if (flushed) throw closeError;
+          }
         }
         await conn.run(`UPDATE streams SET next_seq = ${next} WHERE stream = '${kind}'`);
         admission = await this.#admit(conn, kind, firstSeq, next - 1n);
@@ -867,6 +887,7 @@ export class AgentBuffer {
       try {
         return await task(writer);
       } catch (error) {
+        await this.#raiseMemoryLimitIfOut(writer, error);
         if (error instanceof PermanentError || error instanceof RetryableError) throw error;
         throw new RetryableError(reason, `buffer write failed: ${errorText(error)}`, {
           cause: error,
@@ -875,12 +896,35 @@ export class AgentBuffer {
     });
   }
 
+  /** DuckDB's memory limit now, MiB: the configured one, or more after an out-of-memory error. */
+  get memoryLimitMiB(): number {
+    return this.#memoryLimitMiB;
+  }
+
+  /** After DuckDB ran out of memory: doubles its limit (up to 8× the configured one). */
+  async #raiseMemoryLimitIfOut(conn: DuckDBConnection, error: unknown): Promise<void> {
+    const text = errorText(error);
+    if (!OUT_OF_MEMORY.test(text) || this.#memoryLimitMiB >= this.#maxMemoryLimitMiB) {
+      return;
+    }
+    const fromMiB = this.#memoryLimitMiB;
+    const toMiB = Math.min(fromMiB * 2, this.#maxMemoryLimitMiB);
+    try {
+      await conn.run(`SET memory_limit = '${toMiB}MiB'`);
+    } catch {
+      return; // The next out-of-memory error tries again.
+    }
+    this.#memoryLimitMiB = toMiB;
+    this.#onMemoryLimitRaised?.({ fromMiB, toMiB, error: text });
+  }
+
   #read<T>(task: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
     return this.#reads.run(async () => {
       if (this.#closed) throw new RetryableError("buffer_closed", "the buffer is closed");
       try {
         return await task(this.#reader);
       } catch (error) {
+        await this.#raiseMemoryLimitIfOut(this.#reader, error);
         if (error instanceof PermanentError || error instanceof RetryableError) throw error;
         throw new RetryableError("buffer_read", `buffer read failed: ${errorText(error)}`, {
           cause: error,
@@ -889,6 +933,13 @@ export class AgentBuffer {
     });
   }
 }
+
+/**
+ * DuckDB's buffer manager refusing memory. Its messages vary ("Out of Memory
+ * Error: failed to allocate ...", "could not allocate block ...", "failed to
+ * pin block ...") but all end in "(<used>/<limit> used)".
+ */
+const OUT_OF_MEMORY = /Out of Memory|\([\d.]+ [KMGT]?i?B\/[\d.]+ [KMGT]?i?B used\)/i;
 
 async function rollback(conn: DuckDBConnection): Promise<void> {
   try {

@@ -357,3 +357,47 @@ Deno.test("AgentBuffer.stats finds the oldest row past gaps wider than its searc
     await buffer.close();
   }
 });
+
+Deno.test("AgentBuffer raises DuckDB's memory limit when a read runs out of it, so a drain never stalls", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/buffer.duckdb`;
+  try {
+    const writer = await AgentBuffer.open({ path, agent: "edge-1" });
+    for (let from = 0; from < 400_000; from += 50_000) {
+      await writer.append("readings", readings(from, 50_000));
+    }
+    await writer.close();
+    // 4 MiB cannot hold a 400k-row read; each out-of-memory error doubles the limit.
+    const raises: string[] = [];
+    const buffer = await AgentBuffer.open({
+      path,
+      agent: "edge-1",
+      memoryLimitMiB: 4,
+      onMemoryLimitRaised: ({ fromMiB, toMiB, error }) => {
+        assert(/\(\S+ \S*B\/\S+ \S*B used\)/.test(error), error);
+        raises.push(`${fromMiB}->${toMiB}`);
+      },
+    });
+    try {
+      let rows: number | undefined;
+      for (let attempt = 1; rows === undefined; attempt++) {
+        try {
+          rows = (await buffer.readBatch("readings", 0n, 400_000))?.rowCount;
+        } catch (error) {
+          assert(error instanceof RetryableError, String(error));
+          assert(attempt < 4, `still out of memory after ${attempt} tries: ${error.message}`);
+        }
+      }
+      assertEquals(rows, 400_000);
+      assert(raises.length >= 1, "the first read must have run out of memory");
+      assertEquals(raises, ["4->8", "8->16", "16->32"].slice(0, raises.length));
+      assertEquals(buffer.memoryLimitMiB, 4 * 2 ** raises.length);
+      const setting = await buffer.query("SELECT current_setting('memory_limit')");
+      assertEquals(setting.rows[0]?.[0], `${buffer.memoryLimitMiB}.0 MiB`);
+    } finally {
+      await buffer.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
