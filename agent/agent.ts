@@ -76,6 +76,12 @@ export interface Agent {
   readonly transport: Transport;
   readonly inputs: readonly Input[];
   /**
+   * Resolves with the reason when the agent cannot go on (DuckDB invalidated
+   * the buffer): `main.ts` then stops it and exits 1 for a restart. Never
+   * resolves otherwise.
+   */
+  readonly failed: Promise<string>;
+  /**
    * Stops inputs, drains the shipper, stops the transport and the HTTP API,
    * closes the buffer. Idempotent.
    */
@@ -97,6 +103,8 @@ export async function startAgent(
   const log = options.log ??
     createLogger({ level: config.agent.log_level, fields: { component: "agent", agent: agentId } });
   const cleanups: (() => Promise<void>)[] = [];
+  let fail: (reason: string) => void = () => {};
+  const failed = new Promise<string>((resolve) => fail = resolve);
   const cleanup = async () => {
     for (const fn of cleanups.splice(0).reverse()) {
       try {
@@ -109,6 +117,10 @@ export async function startAgent(
   try {
     const b = config.buffer;
     const buffer = await AgentBuffer.open({
+      onFatal: (error) => {
+        log.error("buffer unusable: DuckDB invalidated the database; the agent stops", { error });
+        fail(error);
+      },
       path: bufferPath(config),
       agent: agentId,
       budget: {
@@ -232,6 +244,7 @@ export async function startAgent(
       shipper,
       transport,
       inputs,
+      failed,
       stop: () =>
         stopping ??= (async () => {
           log.info("agent stopping");

@@ -9,9 +9,10 @@
  * deno run -A agent/main.ts --help
  * ```
  *
- * Exit codes: 0 done (or stopped by SIGINT/SIGTERM), 1 runtime failure (and,
- * for `verify`, problems found), 2 bad usage or config (and, for `query`, SQL
- * refused). Only this file exits the process.
+ * Exit codes: 0 done (or stopped by SIGINT/SIGTERM), 1 runtime failure (also
+ * when DuckDB invalidated the buffer while running, so that a service manager
+ * restarts the agent; for `verify`, problems found), 2 bad usage or config
+ * (and, for `query`, SQL refused). Only this file exits the process.
  *
  * @module
  */
@@ -131,8 +132,12 @@ export async function main(args: string[], io: CliIo): Promise<number> {
     }
     const agent = await startAgent(config);
     io.stdout(`${JSON.stringify({ event: "ready", http: agent.httpUrl })}\n`);
-    await io.waitForStop();
+    const failure = await Promise.race([io.waitForStop().then(() => undefined), agent.failed]);
     await agent.stop();
+    if (failure !== undefined) {
+      io.stderr(`error: ${failure}\n`);
+      return 1;
+    }
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -104,6 +104,13 @@ export interface BufferOptions {
    * @default 64
    */
   memoryLimitMiB?: number;
+  /**
+   * Called once when DuckDB has invalidated the database after a fatal error
+   * (e.g. a failed checkpoint): every later call fails until the file is
+   * opened again, so the agent exits and its service manager restarts it;
+   * DuckDB then recovers the file from its last checkpoint and WAL.
+   */
+  onFatal?: (error: string) => void;
   /** Called after the buffer raised DuckDB's memory limit (see `memoryLimitMiB`). */
   onMemoryLimitRaised?: (raise: { fromMiB: number; toMiB: number; error: string }) => void;
   /**
@@ -217,6 +224,8 @@ export class AgentBuffer {
   #memoryLimitMiB = DEFAULT_MEMORY_LIMIT_MIB;
   #maxMemoryLimitMiB = DEFAULT_MEMORY_LIMIT_MIB * 8;
   #onMemoryLimitRaised: BufferOptions["onMemoryLimitRaised"];
+  #onFatal: BufferOptions["onFatal"];
+  #fatal = false;
   #retiredSinceCheckpoint = 0;
 
   private constructor(
@@ -317,6 +326,7 @@ export class AgentBuffer {
       buffer.#memoryLimitMiB = options.memoryLimitMiB ?? DEFAULT_MEMORY_LIMIT_MIB;
       buffer.#maxMemoryLimitMiB = buffer.#memoryLimitMiB * 8;
       buffer.#onMemoryLimitRaised = options.onMemoryLimitRaised;
+      buffer.#onFatal = options.onFatal;
       return buffer;
     } catch (cause) {
       for (const c of connections) c.closeSync();
@@ -887,6 +897,7 @@ export class AgentBuffer {
       try {
         return await task(writer);
       } catch (error) {
+        this.#noticeFatal(error);
         await this.#raiseMemoryLimitIfOut(writer, error);
         if (error instanceof PermanentError || error instanceof RetryableError) throw error;
         throw new RetryableError(reason, `buffer write failed: ${errorText(error)}`, {
@@ -899,6 +910,14 @@ export class AgentBuffer {
   /** DuckDB's memory limit now, MiB: the configured one, or more after an out-of-memory error. */
   get memoryLimitMiB(): number {
     return this.#memoryLimitMiB;
+  }
+
+  /** Reports (once) that DuckDB invalidated the database; see `BufferOptions.onFatal`. */
+  #noticeFatal(error: unknown): void {
+    const text = errorText(error);
+    if (this.#fatal || !/database has been invalidated/i.test(text)) return;
+    this.#fatal = true;
+    this.#onFatal?.(text);
   }
 
   /** After DuckDB ran out of memory: doubles its limit (up to 8× the configured one). */
@@ -924,6 +943,7 @@ export class AgentBuffer {
       try {
         return await task(this.#reader);
       } catch (error) {
+        this.#noticeFatal(error);
         await this.#raiseMemoryLimitIfOut(this.#reader, error);
         if (error instanceof PermanentError || error instanceof RetryableError) throw error;
         throw new RetryableError("buffer_read", `buffer read failed: ${errorText(error)}`, {

@@ -401,3 +401,29 @@ Deno.test("AgentBuffer raises DuckDB's memory limit when a read runs out of it, 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("AgentBuffer reports once when DuckDB has invalidated the database", async () => {
+  const dir = await Deno.makeTempDir();
+  const fatal: string[] = [];
+  // A checkpoint that DuckDB aborts as if the process died mid-write: the
+  // database is invalidated, as after a real fatal error.
+  const buffer = await AgentBuffer.open({
+    path: `${dir}/buffer.duckdb`,
+    agent: "edge-1",
+    checkpointEveryRows: 1,
+    duckdbSettings: { debug_checkpoint_abort: "before_header" },
+    onFatal: (error) => fatal.push(error),
+  });
+  try {
+    await buffer.append("readings", readings(0, 10));
+    assertEquals(await buffer.retire("readings", 1n, 5n), 5); // its CHECKPOINT fails
+    assertEquals(fatal, []);
+    await assertRejects(() => buffer.append("readings", readings(10, 1)), RetryableError);
+    await assertRejects(() => buffer.readBatch("readings", 0n, 10), RetryableError);
+    assertEquals(fatal.length, 1);
+    assert(/database has been invalidated/.test(fatal[0]!), fatal[0]);
+  } finally {
+    await buffer.close().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});
