@@ -69,17 +69,10 @@ export function unitEnvironment(unit: URL): Record<string, string> {
 export const DRAIN_VARIANTS: Record<string, DrainVariant> = {
   // The agent as `deno run -A agent/main.ts` starts it (tests, demo).
   default: { name: "default" },
-  // The recommended deployment flag (docs/agent.md): V8 keeps a smaller heap.
+  // Session 1's advice for small devices (V8 keeps a smaller heap); "deployed" replaces it.
   "optimize-for-size": {
     name: "optimize-for-size",
     denoFlags: ["-A", "--v8-flags=--optimize-for-size"],
-  },
-  // As deployed, DuckDB capped at the least the config allows.
-  "deployed-32mib": {
-    name: "deployed-32mib",
-    denoFlags: ["-A", AGENT_V8_FLAGS],
-    env: unitEnvironment(AGENT_UNIT),
-    buffer: "memory_limit_mib = 32",
   },
   // The buffer's heap reclaimer on (agent/buffer/heap_reclaim.ts), V8's default young generation.
   "expose-gc": { name: "expose-gc", denoFlags: ["-A", "--v8-flags=--expose-gc"] },
@@ -88,6 +81,13 @@ export const DRAIN_VARIANTS: Record<string, DrainVariant> = {
     name: "deployed",
     denoFlags: ["-A", AGENT_V8_FLAGS],
     env: unitEnvironment(AGENT_UNIT),
+  },
+  // As deployed, DuckDB capped at the least the config allows.
+  "deployed-32mib": {
+    name: "deployed-32mib",
+    denoFlags: ["-A", AGENT_V8_FLAGS],
+    env: unitEnvironment(AGENT_UNIT),
+    buffer: "memory_limit_mib = 32",
   },
   // The shipper's in-flight window: 1 batch per stream instead of 4.
   "in-flight-1": { name: "in-flight-1", shipper: "in_flight = 1" },

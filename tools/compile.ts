@@ -59,8 +59,9 @@ export const AGENT_PERMISSIONS: readonly string[] = [
  * V8 flags baked into the agent binary. `--expose-gc` lets the buffer reclaim
  * DuckDB chunk memory and promoted batch columns after each read
  * (agent/buffer/heap_reclaim.ts); a 1 MiB semi-space keeps the young
- * generation small (16 MiB otherwise), which the drain benchmark measured as
- * most of the rest of the agent's growth while draining (docs/benchmarks.md).
+ * generation small (up to 16 MiB otherwise). With the systemd unit's malloc
+ * settings they took a 256 MiB drain's plateau from +53 to +42 MiB over idle
+ * and idle from 205 to 183 MiB (docs/benchmarks.md, "Drain memory (session 4)").
  */
 export const AGENT_V8_FLAGS = "--v8-flags=--expose-gc,--max-semi-space-size=1";
 
