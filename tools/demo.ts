@@ -10,6 +10,8 @@
  */
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
+import { KINDS } from "@tributary/shared/records";
+import { tableCounts } from "../tests/harness/hub_client.ts";
 
 const HELP = `deno task demo [-- OPTIONS]
 
@@ -207,20 +209,6 @@ rate = ${options.rate}
 `;
 }
 
-async function tableCounts(hubUrl: string): Promise<string> {
-  const sql = "SELECT (SELECT count(*) FROM readings), (SELECT count(*) FROM logs), " +
-    "(SELECT count(*) FROM trades), (SELECT count(*) FROM quotes)";
-  const response = await fetch(`${hubUrl}/api/v1/query`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ sql }),
-    signal: AbortSignal.timeout(5_000),
-  });
-  const body = await response.json();
-  const row: unknown[] = body.rows?.[0] ?? [];
-  return `readings=${row[0]} logs=${row[1]} trades=${row[2]} quotes=${row[3]}`;
-}
-
 async function main(): Promise<number> {
   let options: DemoOptions | undefined;
   try {
@@ -278,7 +266,9 @@ Press Ctrl-C to stop.`);
     agent.process.status.then((s) => `agent exited with code ${s.code}`),
   ]);
   const ticker = options.quiet ? undefined : setInterval(() => {
-    tableCounts(hubUrl).then((counts) => console.log(`rows at the hub: ${counts}`)).catch(
+    tableCounts(hubUrl).then((counts) =>
+      console.log(`rows at the hub: ${KINDS.map((k) => `${k}=${counts[k]}`).join(" ")}`)
+    ).catch(
       () => {},
     );
   }, 5_000);

@@ -393,23 +393,22 @@ export class AgentBuffer {
       await conn.run("BEGIN TRANSACTION");
       try {
         const appender = await conn.createAppender(bufferTable(kind));
-        let flushed = false;
         try {
           for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
             const count = Math.min(CHUNK_ROWS, rows.length - start);
             appender.appendDataChunk(buildChunk(kind, rows, start, count, firstSeq));
           }
           appender.flushSync();
-          flushed = true;
-        } finally {
+        } catch (error) {
           try {
             appender.closeSync();
-          } catch (closeError) {
-            // After a failed append the transaction is aborted and close fails
-            // too; the error worth reporting (e.g. out of memory) is the first.
-            if (flushed) throw closeError;
+          } catch {
+            // The failed append aborted the transaction, so close fails too;
+            // the error worth reporting (e.g. out of memory) is the first.
           }
+          throw error;
         }
+        appender.closeSync();
         await conn.run(`UPDATE streams SET next_seq = ${next} WHERE stream = '${kind}'`);
         admission = await this.#admit(conn, kind, firstSeq, next - 1n);
         await admission.tally.save(conn);
@@ -897,8 +896,7 @@ export class AgentBuffer {
       try {
         return await task(writer);
       } catch (error) {
-        this.#noticeFatal(error);
-        await this.#raiseMemoryLimitIfOut(writer, error);
+        await this.#afterDuckDBError(writer, error);
         if (error instanceof PermanentError || error instanceof RetryableError) throw error;
         throw new RetryableError(reason, `buffer write failed: ${errorText(error)}`, {
           cause: error,
@@ -912,17 +910,18 @@ export class AgentBuffer {
     return this.#memoryLimitMiB;
   }
 
-  /** Reports (once) that DuckDB invalidated the database; see `BufferOptions.onFatal`. */
-  #noticeFatal(error: unknown): void {
+  /**
+   * What a failed buffer call may tell about DuckDB itself: the database was
+   * invalidated (reported once, see `BufferOptions.onFatal`), or it ran out of
+   * memory (the limit doubles, up to 8× the configured one).
+   */
+  async #afterDuckDBError(conn: DuckDBConnection, error: unknown): Promise<void> {
     const text = errorText(error);
-    if (this.#fatal || !/database has been invalidated/i.test(text)) return;
-    this.#fatal = true;
-    this.#onFatal?.(text);
-  }
-
-  /** After DuckDB ran out of memory: doubles its limit (up to 8× the configured one). */
-  async #raiseMemoryLimitIfOut(conn: DuckDBConnection, error: unknown): Promise<void> {
-    const text = errorText(error);
+    if (/database has been invalidated/i.test(text)) {
+      if (!this.#fatal) this.#onFatal?.(text);
+      this.#fatal = true;
+      return;
+    }
     if (!OUT_OF_MEMORY.test(text) || this.#memoryLimitMiB >= this.#maxMemoryLimitMiB) {
       return;
     }
@@ -943,8 +942,7 @@ export class AgentBuffer {
       try {
         return await task(this.#reader);
       } catch (error) {
-        this.#noticeFatal(error);
-        await this.#raiseMemoryLimitIfOut(this.#reader, error);
+        await this.#afterDuckDBError(this.#reader, error);
         if (error instanceof PermanentError || error instanceof RetryableError) throw error;
         throw new RetryableError("buffer_read", `buffer read failed: ${errorText(error)}`, {
           cause: error,
