@@ -157,6 +157,9 @@ async function main(): Promise<void> {
     } finally {
       await buffer.close();
     }
+    // What the drain left on disk (DuckDB reuses free blocks but never shrinks the file).
+    const leftOnDisk = await Deno.stat(path);
+    console.log(`buffer file after close: ${(leftOnDisk.size / MiB).toFixed(1)} MiB`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

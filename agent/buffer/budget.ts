@@ -146,20 +146,21 @@ export class DropTally {
   }
 
   /**
-   * Writes the drop counts into `stream_drops` and the backlog row and byte
-   * changes into `streams` (inside the caller's transaction, so the stored
-   * totals always match the rows).
+   * The statements that write the drop counts into `stream_drops` and the
+   * backlog row and byte changes into `streams`; run them inside the
+   * caller's transaction, so the stored totals always match the rows.
    */
-  async save(conn: DuckDBConnection): Promise<void> {
+  statements(): string[] {
+    const out: string[] = [];
     for (const kind of new Set([...this.rows.keys(), ...this.bytes.keys()])) {
-      await conn.run(
+      out.push(
         `UPDATE streams SET backlog_rows = backlog_rows + ${this.rows.get(kind) ?? 0}, ` +
           `backlog_bytes = backlog_bytes + ${this.bytes.get(kind) ?? 0} WHERE stream = '${kind}'`,
       );
     }
     for (const [kind, byReason] of this.drops) {
       for (const [reason, rows] of byReason) {
-        await conn.run(
+        out.push(
           `INSERT INTO stream_drops VALUES ('${kind}', '${
             reason.replaceAll("'", "''")
           }', ${rows}) ` +
@@ -167,7 +168,26 @@ export class DropTally {
         );
       }
     }
+    return out;
   }
+
+  /** Runs {@linkcode DropTally.statements} as one call (see runStatements). */
+  async save(conn: DuckDBConnection): Promise<void> {
+    await runStatements(conn, this.statements());
+  }
+}
+
+/**
+ * Runs `statements` in order as ONE call to DuckDB, which stops at the first
+ * that fails. One call instead of one per statement because every call
+ * creates N-API externals that Deno never frees (see chunk_vector.ts): the
+ * drain retires a batch every few milliseconds.
+ */
+export async function runStatements(
+  conn: DuckDBConnection,
+  statements: readonly string[],
+): Promise<void> {
+  if (statements.length > 0) await conn.run(statements.join(";\n"));
 }
 
 /** Dropped rows per stream and reason, as stored. */

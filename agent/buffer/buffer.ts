@@ -48,6 +48,7 @@ import { type InputCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoi
 import { insertQuarantined } from "./quarantine.ts";
 import { SerialQueue } from "./serial.ts";
 import { createHeapReclaimer } from "./heap_reclaim.ts";
+import { chunkVector } from "./chunk_vector.ts";
 import {
   BudgetFullError,
   type BufferBudget,
@@ -58,6 +59,7 @@ import {
   expireRows,
   measureRows,
   readDrops,
+  runStatements,
   UNLIMITED_BUDGET,
 } from "./budget.ts";
 
@@ -632,6 +634,7 @@ export class AgentBuffer {
       const span = limit > afterSeq ? limit - afterSeq : 0n;
       const capacity = span < BigInt(maxRows) ? Number(span) : maxRows;
       const collectors = specs.map((spec) => createCollector(spec, capacity));
+      const types = specs.map((spec) => bufferDuckDBType(spec.type));
       const select = specs.map((c) => quoteIdent(c.name)).join(", ");
       let from = afterSeq;
       let wanted = maxRows;
@@ -640,7 +643,9 @@ export class AgentBuffer {
       // a window that finds nothing (a gap left by out-of-order acks) doubles.
       while (wanted > 0 && from < limit) {
         const to = from + window < limit ? from + window : limit;
-        const result = await conn.stream(
+        // Materialized (at most `wanted` rows) rather than streamed: a streamed
+        // query creates four more N-API externals, each of which Deno leaks (see chunk_vector.ts).
+        const result = await conn.run(
           `SELECT ${select} FROM ${bufferTable(kind)} WHERE seq > ${from} AND seq <= ${to} ` +
             `ORDER BY seq LIMIT ${wanted}`,
         );
@@ -649,7 +654,7 @@ export class AgentBuffer {
           const chunk = await result.fetchChunk();
           if (chunk === null || chunk.rowCount === 0) break;
           for (let i = 0; i < collectors.length; i++) {
-            collectors[i]!.push(chunk.getColumnVector(i), chunk.rowCount);
+            collectors[i]!.push(chunkVector(chunk, i, types[i]!), chunk.rowCount);
           }
           got += chunk.rowCount;
         }
@@ -743,22 +748,26 @@ export class AgentBuffer {
       let count: number;
       try {
         const range = `seq BETWEEN ${firstSeq} AND ${lastSeq}`;
-        tally.addBytes(kind, -(await measureRows(conn, kind, range)).bytes);
-        const deleted = await conn.run(`DELETE FROM ${bufferTable(kind)} WHERE ${range}`);
-        count = deleted.rowsChanged;
+        // The writer connection is the only one that changes rows, so the rows
+        // measured inside this transaction are exactly the rows it deletes.
+        const gone = await measureRows(conn, kind, range);
+        count = gone.rows;
+        tally.addBytes(kind, -gone.bytes);
         tally.addRows(kind, -count);
+        const statements = [`DELETE FROM ${bufferTable(kind)} WHERE ${range}`];
         if (options.acknowledged ?? true) {
-          await conn.run(
+          statements.push(
             `UPDATE streams SET acked_rows = acked_rows + ${count} WHERE stream = '${kind}'`,
           );
         } else if (options.dropReason !== undefined) {
           tally.drop(kind, options.dropReason, count);
         }
-        await tally.save(conn);
-        await conn.run(
+        statements.push(
+          ...tally.statements(),
           `DELETE FROM pending_batches WHERE stream = '${kind}' AND first_seq >= ${firstSeq} AND last_seq <= ${lastSeq}`,
+          "COMMIT",
         );
-        await conn.run("COMMIT");
+        await runStatements(conn, statements);
       } catch (error) {
         await rollback(conn);
         throw error;
