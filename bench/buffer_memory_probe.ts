@@ -18,11 +18,13 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { KINDS } from "@tributary/shared/records";
 import { encodeBatch } from "@tributary/shared/wire";
 import { AgentBuffer, DEFAULT_CHECKPOINT_EVERY_ROWS } from "../agent/buffer/mod.ts";
 import { prefillBacklog } from "./drain_bench.ts";
 import { machineSummary } from "./machine.ts";
+import { mallocInUse } from "./glibc_malloc.ts";
 
 const MODES = ["full", "read", "retire", "noencode", "open"] as const;
 type Mode = typeof MODES[number];
@@ -36,6 +38,8 @@ const HELP = `buffer_memory_probe: memory of the buffer's drain loop, no network
                         the buffer's own default is 64 MiB)
   --checkpoint-every N  CHECKPOINT after N retired rows (default: the buffer's, 500000)
   --cache DIR           where the prefilled backlog is kept (default .cache/memory_probe)
+  --one-at-a-time       drain the kinds one after another instead of in turn (as the end of
+                        an agent's drain, when the streams with small rows are done first)
   --forget-totals       clear the stored backlog totals first, so open() measures every row
                         (as every open did before the totals were stored)
 `;
@@ -48,7 +52,7 @@ function memory(): string {
   const { anon, file } = rssSplit();
   return `rss ${f(m.rss)} MiB (anon ${f(anon)}, file-backed ${f(file)}), V8 heap ${f(m.heapUsed)}/${
     f(m.heapTotal)
-  } MiB, external ${f(m.external)} MiB`;
+  } MiB, external ${f(m.external)} MiB, glibc in use ${f(mallocInUse())} MiB`;
 }
 
 /**
@@ -84,6 +88,7 @@ async function main(): Promise<void> {
       "checkpoint-every": { type: "string", default: String(DEFAULT_CHECKPOINT_EVERY_ROWS) },
       cache: { type: "string", default: ".cache/memory_probe" },
       "forget-totals": { type: "boolean", default: false },
+      "one-at-a-time": { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -126,7 +131,11 @@ async function main(): Promise<void> {
       const started = performance.now();
       for (let more = true; more;) {
         more = false;
-        for (const kind of KINDS) {
+        // One at a time: only the first kind with rows left takes a turn.
+        const turn = values["one-at-a-time"]
+          ? KINDS.filter((k) => after.get(k)! < buffer.lastAssignedSeq(k)).slice(0, 1)
+          : KINDS;
+        for (const kind of turn) {
           const from = after.get(kind)!;
           if (mode === "retire") {
             if (from >= buffer.lastAssignedSeq(kind)) continue;
@@ -157,11 +166,33 @@ async function main(): Promise<void> {
     } finally {
       await buffer.close();
     }
-    // What the drain left on disk (DuckDB reuses free blocks but never shrinks the file).
-    const leftOnDisk = await Deno.stat(path);
-    console.log(`buffer file after close: ${(leftOnDisk.size / MiB).toFixed(1)} MiB`);
+    console.log(`buffer file after close: ${await blocksInUse(path)}`);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * The file's size and its used and free blocks: what a drain left behind
+ * (DuckDB reuses free blocks; row groups it did not compact stay used).
+ */
+async function blocksInUse(path: string): Promise<string> {
+  const size = (await Deno.stat(path)).size;
+  const db = await DuckDBInstance.create(path);
+  try {
+    const conn = await db.connect();
+    try {
+      const [row] = (await conn.runAndReadAll(
+        "SELECT used_blocks, free_blocks, block_size FROM pragma_database_size()",
+      )).getRows();
+      return `${(size / MiB).toFixed(1)} MiB, ${row?.[0]} blocks used, ${row?.[1]} free (of ${
+        row?.[2]
+      } B)`;
+    } finally {
+      conn.closeSync();
+    }
+  } finally {
+    db.closeSync();
   }
 }
 

@@ -22,6 +22,10 @@
  * `backlog_bytes`); "wire" = MQTT payloads the hub received
  * (`tributary_hub_bytes_total`: envelope + compressed body).
  *
+ * To measure a change against the code before it in the same run, give a
+ * checkout of the old code: `git worktree add /tmp/base HEAD~1`, then
+ * `--baseline-root /tmp/base` adds `<variant>@baseline` after each variant.
+ *
  * @module
  */
 import { parseArgs } from "node:util";
@@ -50,6 +54,11 @@ export interface DrainVariant {
   denoFlags?: string[];
   /** Extra environment of the agent process. */
   env?: Record<string, string>;
+  /**
+   * Another checkout whose agent/main.ts runs instead of this one's (e.g. a
+   * `git worktree` of the previous commit), to compare code in the same run.
+   */
+  agentRoot?: string;
 }
 
 /** The agent's systemd unit (deploy/agent/); the "deployed" variant runs with its environment. */
@@ -130,7 +139,8 @@ export interface Backlog {
 const POOL_ROWS = 50_000;
 const MiB = 1024 * 1024;
 
-function pool(): { [K in Kind]: RowOf[K][] } {
+/** 50,000 simulated rows per kind, receipt times 1 µs apart, appended over and over by the prefill. */
+export function backlogPool(): { [K in Kind]: RowOf[K][] } {
   const ts = nowNs();
   const sensors = createSensorSimulator({
     seed: 1,
@@ -163,7 +173,7 @@ async function fileBytes(path: string): Promise<number> {
 export async function prefillBacklog(dir: string, agent: string, mib: number): Promise<Backlog> {
   const started = performance.now();
   const path = join(dir, "buffer.duckdb");
-  const rows = pool();
+  const rows = backlogPool();
   const buffer = await AgentBuffer.open({ path, agent });
   let rowsPerKind = 0;
   let rawBytes = 0;
@@ -238,6 +248,7 @@ export async function runDrain(
       args: ["run", "--config", agentConfig],
       denoFlags: variant.denoFlags,
       env: variant.env,
+      cwd: variant.agentRoot,
       readyTimeoutMs: 120_000,
     });
     // Let start-up settle, then take the idle figure while the link is down.
@@ -371,6 +382,15 @@ export function parseVariants(list: string): DrainVariant[] {
   });
 }
 
+/**
+ * Each variant followed by its twin that runs the agent from `root` (named
+ * `<variant>@baseline`), so a change is measured against the old code in one
+ * interleaved run.
+ */
+export function withBaseline(variants: DrainVariant[], root: string): DrainVariant[] {
+  return variants.flatMap((v) => [v, { ...v, name: `${v.name}@baseline`, agentRoot: root }]);
+}
+
 /** Parses `--drain-mib` (0 skips the drain section). */
 export function parseDrainMiB(value: string): number {
   const mib = Number(value);
@@ -387,6 +407,7 @@ if (import.meta.main) {
       "drain-mib": { type: "string", default: "1024" },
       "drain-runs": { type: "string", default: "1" },
       "drain-variants": { type: "string", default: "default,deployed" },
+      "baseline-root": { type: "string" },
       json: { type: "string" },
     },
   });
@@ -395,7 +416,9 @@ if (import.meta.main) {
     const figures = await drainSection({
       mib: parseDrainMiB(values["drain-mib"]),
       runs: Math.max(1, Number(values["drain-runs"]) || 1),
-      variants: parseVariants(values["drain-variants"]),
+      variants: values["baseline-root"] === undefined
+        ? parseVariants(values["drain-variants"])
+        : withBaseline(parseVariants(values["drain-variants"]), values["baseline-root"]),
     });
     if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(figures, null, 2));
     Deno.exit(0);

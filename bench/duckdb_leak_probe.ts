@@ -30,30 +30,26 @@
 import { parseArgs } from "node:util";
 import {
   BIGINT,
+  DOUBLE,
   type DuckDBConnection,
   DuckDBDataChunk,
   DuckDBInstance,
-  DOUBLE,
   VARCHAR,
 } from "@duckdb/node-api";
 import { chunkVector } from "../agent/buffer/chunk_vector.ts";
+import { mallocInUse } from "./glibc_malloc.ts";
 
-const MODES = ["stream", "run", "run-4", "run-joined", "readall", "vector", "vector-known"] as const;
+const MODES = [
+  "stream",
+  "run",
+  "run-4",
+  "run-joined",
+  "readall",
+  "vector",
+  "vector-known",
+] as const;
 type Mode = typeof MODES[number];
 const MiB = 1024 * 1024;
-
-/** glibc's bytes in use by malloc (`uordblks` of `mallinfo2`). */
-function mallocInUse(): number {
-  const libc = Deno.dlopen("libc.so.6", {
-    mallinfo2: { parameters: [], result: { struct: Array(10).fill("usize") } },
-  });
-  try {
-    const fields = new BigUint64Array((libc.symbols.mallinfo2() as Uint8Array).buffer);
-    return Number(fields[7]);
-  } finally {
-    libc.close();
-  }
-}
 
 /** One operation of `mode`; `chunk` is a 2,048-row chunk of (BIGINT, DOUBLE, VARCHAR). */
 async function operation(
