@@ -280,6 +280,12 @@ export class AgentBuffer {
         readOnly ? { access_mode: "READ_ONLY", enable_external_access: "false" } : {
           enable_external_access: "false",
           memory_limit: `${options.memoryLimitMiB ?? DEFAULT_MEMORY_LIMIT_MIB}MiB`,
+          // No vacuum: at checkpoint DuckDB would rewrite row groups that lost
+          // rows, which took +40-50 MiB for a second or two once one stream
+          // drained alone. Rows leave in seq order, so a row group ends fully
+          // deleted and is dropped anyway; at most a few partly deleted ones
+          // stay (bench/buffer_refill_probe.ts: ~20 blocks more, bounded).
+          max_vacuum_tasks: "0",
           ...options.duckdbSettings,
         },
       );

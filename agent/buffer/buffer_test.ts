@@ -324,6 +324,19 @@ Deno.test("AgentBuffer caps DuckDB's memory at 64 MiB unless told otherwise", as
   assertEquals(await setting({ memoryLimitMiB: 256 }), "256.0 MiB");
 });
 
+Deno.test("AgentBuffer turns DuckDB's vacuum off unless a setting says otherwise", async () => {
+  const setting = async (duckdbSettings?: Record<string, string>) => {
+    const buffer = await AgentBuffer.open({ path: ":memory:", agent: "edge-1", duckdbSettings });
+    try {
+      return (await buffer.query("SELECT current_setting('max_vacuum_tasks')")).rows[0]?.[0];
+    } finally {
+      await buffer.close();
+    }
+  };
+  assertEquals(await setting(), 0);
+  assertEquals(await setting({ max_vacuum_tasks: "100" }), 100);
+});
+
 Deno.test("AgentBuffer.stats finds the oldest row past gaps wider than its search window", async () => {
   const buffer = await AgentBuffer.open({ path: ":memory:", agent: "edge-1" });
   try {
