@@ -36,7 +36,7 @@ import {
   DuckDBInstance,
   VARCHAR,
 } from "@duckdb/node-api";
-import { chunkVector } from "../agent/buffer/chunk_vector.ts";
+import { chunkVector } from "@tributary/shared/sql/chunks";
 import { mallocInUse } from "./glibc_malloc.ts";
 
 const MODES = [

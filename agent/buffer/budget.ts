@@ -180,7 +180,7 @@ export class DropTally {
 /**
  * Runs `statements` in order as ONE call to DuckDB, which stops at the first
  * that fails. One call instead of one per statement because every call
- * creates N-API externals that Deno never frees (see chunk_vector.ts): the
+ * creates N-API externals that Deno never frees (see shared/sql/chunks.ts): the
  * drain retires a batch every few milliseconds.
  */
 export async function runStatements(

@@ -17,7 +17,7 @@
  */
 import {
   type DuckDBConnection,
-  DuckDBDataChunk,
+  type DuckDBDataChunk,
   DuckDBInstance,
   DuckDBListVector,
   type DuckDBVector,
@@ -48,7 +48,7 @@ import { type InputCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoi
 import { insertQuarantined } from "./quarantine.ts";
 import { SerialQueue } from "./serial.ts";
 import { createHeapReclaimer } from "./heap_reclaim.ts";
-import { chunkVector } from "./chunk_vector.ts";
+import { ChunkShape } from "@tributary/shared/sql/chunks";
 import {
   BudgetFullError,
   type BufferBudget,
@@ -640,7 +640,7 @@ export class AgentBuffer {
       const span = limit > afterSeq ? limit - afterSeq : 0n;
       const capacity = span < BigInt(maxRows) ? Number(span) : maxRows;
       const collectors = specs.map((spec) => createCollector(spec, capacity));
-      const types = specs.map((spec) => bufferDuckDBType(spec.type));
+      const shape = chunkShape(kind);
       const select = specs.map((c) => quoteIdent(c.name)).join(", ");
       let from = afterSeq;
       let wanted = maxRows;
@@ -650,7 +650,7 @@ export class AgentBuffer {
       while (wanted > 0 && from < limit) {
         const to = from + window < limit ? from + window : limit;
         // Materialized (at most `wanted` rows) rather than streamed: a streamed
-        // query creates four more N-API externals, each of which Deno leaks (see chunk_vector.ts).
+        // query creates four more N-API externals, each of which Deno leaks (see shared/sql/chunks.ts).
         const result = await conn.run(
           `SELECT ${select} FROM ${bufferTable(kind)} WHERE seq > ${from} AND seq <= ${to} ` +
             `ORDER BY seq LIMIT ${wanted}`,
@@ -660,7 +660,7 @@ export class AgentBuffer {
           const chunk = await result.fetchChunk();
           if (chunk === null || chunk.rowCount === 0) break;
           for (let i = 0; i < collectors.length; i++) {
-            collectors[i]!.push(chunkVector(chunk, i, types[i]!), chunk.rowCount);
+            collectors[i]!.push(shape.vector(chunk, i), chunk.rowCount);
           }
           got += chunk.rowCount;
         }
@@ -994,9 +994,10 @@ function buildChunk<K extends Kind>(
   firstSeq: bigint,
 ): DuckDBDataChunk {
   const specs = bodyColumns(kind);
-  const chunk = DuckDBDataChunk.create(specs.map((s) => bufferDuckDBType(s.type)), count);
+  const shape = chunkShape(kind);
+  const chunk = shape.create(count);
   specs.forEach((spec, ci) => {
-    const vector = chunk.getColumnVector(ci);
+    const vector = shape.vector(chunk, ci);
     if (spec.name === "seq") {
       const base = firstSeq + BigInt(start);
       for (let i = 0; i < count; i++) vector.setItem(i, base + BigInt(i));
@@ -1014,6 +1015,18 @@ function buildChunk<K extends Kind>(
     vector.flush();
   });
   return chunk;
+}
+
+const CHUNK_SHAPES = new Map<Kind, ChunkShape>();
+
+/** The buffer table's column types of `kind`, made into DuckDB types once per process. */
+function chunkShape(kind: Kind): ChunkShape {
+  let shape = CHUNK_SHAPES.get(kind);
+  if (shape === undefined) {
+    shape = new ChunkShape(bodyColumns(kind).map((spec) => bufferDuckDBType(spec.type)));
+    CHUNK_SHAPES.set(kind, shape);
+  }
+  return shape;
 }
 
 /** Accumulates one column over several result chunks, then hands over its typed array. */

@@ -22,10 +22,10 @@
  */
 import {
   type DuckDBConnection,
-  DuckDBDataChunk,
   DuckDBTimestampNanosecondsValue,
   type DuckDBValue,
 } from "@duckdb/node-api";
+import { ChunkShape } from "@tributary/shared/sql/chunks";
 import { quoteIdent } from "../store/schema.ts";
 import { runCached } from "../store/statement_cache.ts";
 
@@ -72,6 +72,8 @@ export type StateColumns = DuckDBValue[][];
 export class StateTable {
   readonly name: string;
   readonly columns: readonly StateColumn[];
+  /** The staging table's chunk types, from the first append's appender. */
+  #shape: ChunkShape | undefined;
   /** The TEMP staging table's name (in the `temp` catalog, one per connection). */
   readonly stageName: string;
   readonly #stageSql: string;
@@ -153,13 +155,17 @@ export class StateTable {
     }
     const appender = await connection.createAppender(this.stageName, "main", "temp");
     try {
-      const types = this.columns.map((_, i) => appender.columnType(i));
+      // The staging table's types, asked once (see shared/sql/chunks.ts).
+      const shape = this.#shape ??= new ChunkShape(
+        this.columns.map((_, i) => appender.columnType(i)),
+      );
       for (let start = 0; start < total; start += CHUNK_ROWS) {
         const end = Math.min(total, start + CHUNK_ROWS);
-        const chunk = DuckDBDataChunk.create(types, end - start);
+        const chunk = shape.create(end - start);
         this.columns.forEach((column, c) => {
           const slice = values[c]!.slice(start, end);
-          chunk.setColumnValues(
+          shape.setColumn(
+            chunk,
             c,
             column.type === "TIMESTAMP_NS"
               ? slice.map((ns) => new DuckDBTimestampNanosecondsValue(ns as bigint))

@@ -11,6 +11,7 @@ import {
   listValue,
 } from "@duckdb/node-api";
 import { PermanentError } from "@tributary/shared/errors";
+import type { ChunkShape } from "@tributary/shared/sql/chunks";
 import {
   type Batch,
   bodyColumns,
@@ -93,10 +94,11 @@ export interface RowContext {
 }
 
 /**
- * Fills `chunk` (created with the hub table's column types and `rows.length`
- * rows) with the batch rows at indices `rows`, in hub column order.
+ * Fills `chunk` (made by `shape`, the hub table's column types, with
+ * `rows.length` rows) with the batch rows at indices `rows`, in hub column order.
  */
 export function fillChunk(
+  shape: ChunkShape,
   chunk: DuckDBDataChunk,
   columns: readonly HubColumn[],
   batch: Batch,
@@ -115,7 +117,7 @@ export function fillChunk(
       const convert = toDuckDB(column.type!);
       for (let i = 0; i < n; i++) values[i] = convert(source, rows[i]!);
     }
-    chunk.setColumnValues(columnIndex, values);
+    shape.setColumn(chunk, columnIndex, values);
   });
 }
 

@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows } from "@tributary/shared/testing/asserts";
-import { DuckDBDataChunk, DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { ChunkShape } from "@tributary/shared/sql/chunks";
 import { PermanentError } from "@tributary/shared/errors";
 import { makeBatch } from "../testing/batches.ts";
 import { checkBatch, fillChunk } from "./batch_rows.ts";
@@ -21,8 +22,9 @@ Deno.test("fillChunk writes the chosen rows in hub column order", async () => {
     for (const sql of schemaStatements()) await connection.run(sql);
     const appender = await connection.createAppender("trades");
     const columns = hubColumns("trades");
-    const chunk = DuckDBDataChunk.create(columns.map((_, i) => appender.columnType(i)), 1);
-    fillChunk(chunk, columns, makeBatch("trades", { seqs: [1n, 2n, 3n] }), [2], {
+    const shape = new ChunkShape(columns.map((_, i) => appender.columnType(i)));
+    const chunk = shape.create(1);
+    fillChunk(shape, chunk, columns, makeBatch("trades", { seqs: [1n, 2n, 3n] }), [2], {
       agent: "x",
       ingestedAt: 9n,
     });

@@ -11,11 +11,11 @@
 import {
   blobValue,
   type DuckDBConnection,
-  DuckDBDataChunk,
   DuckDBInstance,
   DuckDBTimestampNanosecondsValue,
 } from "@duckdb/node-api";
 import { PermanentError, RetryableError } from "@tributary/shared/errors";
+import { ChunkShape } from "@tributary/shared/sql/chunks";
 import { type Batch, nowNs } from "@tributary/shared/records";
 import { hubColumns, schemaStatements } from "./schema.ts";
 import { checkBatch, CHUNK_ROWS, fillChunk } from "./batch_rows.ts";
@@ -102,6 +102,8 @@ export class HotStore {
   readonly #now: () => bigint;
   readonly #maxRawBytes: number;
   readonly #rollups: Rollups;
+  /** Per table, its column types as DuckDB gave them at the first append. */
+  readonly #shapes = new Map<string, ChunkShape>();
   /** Serializes writes: one DuckDB connection runs one statement at a time. */
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -369,13 +371,18 @@ export class HotStore {
     const columns = hubColumns(batch.stream);
     const appender = await this.#writer.createAppender(batch.stream);
     try {
-      const types = columns.map((_, i) => appender.columnType(i));
+      // The table's types, asked once per process (see shared/sql/chunks.ts).
+      let shape = this.#shapes.get(batch.stream);
+      if (shape === undefined) {
+        shape = new ChunkShape(columns.map((_, i) => appender.columnType(i)));
+        this.#shapes.set(batch.stream, shape);
+      }
       for (let start = 0; start < total; start += CHUNK_ROWS) {
         const n = Math.min(CHUNK_ROWS, total - start);
         const indices = new Uint32Array(n);
         for (let i = 0; i < n; i++) indices[i] = rows ? rows[start + i]! : start + i;
-        const chunk = DuckDBDataChunk.create(types, n);
-        fillChunk(chunk, columns, batch, indices, { agent: batch.agent, ingestedAt: now });
+        const chunk = shape.create(n);
+        fillChunk(shape, chunk, columns, batch, indices, { agent: batch.agent, ingestedAt: now });
         appender.appendDataChunk(chunk);
       }
       appender.flushSync();
