@@ -650,7 +650,8 @@ export class AgentBuffer {
       while (wanted > 0 && from < limit) {
         const to = from + window < limit ? from + window : limit;
         // Materialized (at most `wanted` rows) rather than streamed: a streamed
-        // query creates four more N-API externals, each of which Deno leaks (see shared/sql/chunks.ts).
+        // query creates four more N-API externals, each of which Deno leaks
+        // (see shared/sql/chunks.ts).
         const result = await conn.run(
           `SELECT ${select} FROM ${bufferTable(kind)} WHERE seq > ${from} AND seq <= ${to} ` +
             `ORDER BY seq LIMIT ${wanted}`,
