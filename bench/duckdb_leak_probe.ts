@@ -38,6 +38,7 @@ import {
 } from "@duckdb/node-api";
 import { chunkVector } from "@tributary/shared/sql/chunks";
 import { mallocInUse } from "./glibc_malloc.ts";
+import type { GcFunction } from "../agent/buffer/heap_reclaim.ts";
 
 const MODES = [
   "stream",
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
   }
   const ops = Number(values.ops);
   const reconnectEvery = Number(values["reconnect-every"]);
-  const gc = (globalThis as { gc?: (o: { type: "minor" | "major" }) => void }).gc;
+  const gc = (globalThis as { gc?: GcFunction }).gc;
   if (gc === undefined) throw new Error("run with --v8-flags=--expose-gc");
   const db = await DuckDBInstance.create(":memory:");
   let conn = await db.connect();

@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import { HotStore } from "../hub/store/hot_store.ts";
 import { makeBatch, seqRange } from "../hub/testing/batches.ts";
 import { mallocInUse } from "./glibc_malloc.ts";
+import type { GcFunction } from "../agent/buffer/heap_reclaim.ts";
 
 const MiB = 1024 * 1024;
 
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   const batches = Number(values.batches);
   const rows = Number(values.rows);
   if (!(batches >= 8 && rows >= 1)) throw new Error("--batches must be >= 8 and --rows >= 1");
-  const gc = (globalThis as { gc?: (o: { type: "minor" | "major" }) => void }).gc;
+  const gc = (globalThis as { gc?: GcFunction }).gc;
   if (gc === undefined) throw new Error("run with --v8-flags=--expose-gc");
   const dir = await Deno.makeTempDir({ prefix: "hub_ingest_leak_" });
   const store = await HotStore.open({ path: `${dir}/hub.duckdb` });

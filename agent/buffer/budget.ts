@@ -19,9 +19,10 @@
  *
  * @module
  */
-import type { DuckDBConnection } from "@duckdb/node-api";
+import { BIGINT, type DuckDBConnection } from "@duckdb/node-api";
 import { RetryableError } from "@tributary/shared/errors";
 import { type Kind, KINDS } from "@tributary/shared/records";
+import { ChunkShape } from "@tributary/shared/sql/chunks";
 import { approxRowBytesSql, bufferTable, fixedRowBytes } from "./schema.ts";
 
 /** What the buffer does when a write does not fit in `max_bytes`. */
@@ -208,17 +209,28 @@ export async function readDrops(
   return out;
 }
 
-/** Count and approximate bytes of the rows of `kind` matching `where` (SQL). */
+const MEASURE_SHAPE = new ChunkShape([BIGINT, BIGINT]);
+
+/**
+ * Count and approximate bytes of the rows of `kind` matching `where` (SQL).
+ * Every retire runs it, so its two columns are read with their known types
+ * (see shared/sql/chunks.ts) rather than through `getRows`.
+ */
 export async function measureRows(
   conn: DuckDBConnection,
   kind: Kind,
   where: string,
 ): Promise<RowsBytes> {
-  const [row] = (await conn.runAndReadAll(
+  const result = await conn.run(
     `SELECT count(*)::BIGINT, coalesce(sum(${approxRowBytesSql(kind)}), 0)::BIGINT ` +
       `FROM ${bufferTable(kind)} WHERE ${where}`,
-  )).getRows();
-  return { rows: Number(row?.[0] ?? 0n), bytes: Number(row?.[1] ?? 0n) };
+  );
+  const chunk = await result.fetchChunk();
+  if (chunk === null || chunk.rowCount === 0) return { rows: 0, bytes: 0 };
+  return {
+    rows: Number(MEASURE_SHAPE.vector(chunk, 0).getItem(0) ?? 0n),
+    bytes: Number(MEASURE_SHAPE.vector(chunk, 1).getItem(0) ?? 0n),
+  };
 }
 
 /** Options of {@linkcode evictRows}. */
