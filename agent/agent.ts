@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { PermanentError, RetryableError } from "@tributary/shared/errors";
 import { createLogger, type Logger } from "@tributary/shared/log";
+import { type DuckdbAllocator, openDuckdbAllocator } from "@tributary/shared/sql/duckdb_allocator";
 import type { HeartbeatStream } from "@tributary/shared/heartbeat";
 import { type Kind, KINDS, type RowOf } from "@tributary/shared/records";
 import { AgentBuffer } from "./buffer/mod.ts";
@@ -59,6 +60,29 @@ export async function heartbeatStreams(
     };
   }
   return out;
+}
+
+/**
+ * Sets how long DuckDB's allocator keeps freed memory (`[buffer]
+ * allocator_decay_ms`; -1 leaves DuckDB's setting) and returns it for the
+ * metrics. The setting is the process's, as the agent is: in-process tests
+ * that start agents share it. Without the allocator (a DuckDB build without
+ * jemalloc) the agent runs on, with a warning.
+ */
+function tuneDuckdbAllocator(decayMs: number, log: Logger): DuckdbAllocator | undefined {
+  let allocator: DuckdbAllocator | undefined;
+  try {
+    allocator = openDuckdbAllocator();
+    if (decayMs >= 0) allocator.setDecayMs(decayMs);
+    return allocator;
+  } catch (error) {
+    allocator?.close();
+    log.warn("DuckDB's allocator not reachable: its freed memory returns at DuckDB's pace", {
+      error,
+      allocator_decay_ms: decayMs,
+    });
+    return undefined;
+  }
 }
 
 /** Options of {@linkcode startAgent}. */
@@ -139,6 +163,8 @@ export async function startAgent(
         }),
     });
     cleanups.push(() => buffer.close());
+    const allocator = tuneDuckdbAllocator(b.allocator_decay_ms, log);
+    if (allocator) cleanups.push(() => Promise.resolve(allocator.close()));
 
     const transport = config.transport.create({
       agent: agentId,
@@ -170,6 +196,7 @@ export async function startAgent(
       stats: () => buffer.stats(),
       counters: () => shipper.counters(),
       connected: () => transport.connected,
+      duckdbMemory: allocator && (() => allocator.stats()),
     });
     observeAck = metrics.ackObserved;
     const http: HttpServer = await startHttpServer({

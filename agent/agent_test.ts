@@ -1,4 +1,5 @@
 import { parseHeartbeat } from "@tributary/shared/heartbeat";
+import { openDuckdbAllocator } from "@tributary/shared/sql/duckdb_allocator";
 import { createLogger } from "@tributary/shared/log";
 import type { Kind } from "@tributary/shared/records";
 import { assert, assertEquals } from "@tributary/shared/testing/asserts";
@@ -107,6 +108,16 @@ Deno.test("startAgent ships simulator rows over MQTT exactly once, in seq order"
     const metrics = await (await fetch(`${agent.httpUrl}/metrics`)).text();
     assert(metrics.includes('tributary_agent_rows_sent_total{stream="trades"} 200'), metrics);
     assert(metrics.includes('tributary_agent_rows_buffered_total{stream="readings"} 300'));
+    // DuckDB's allocator gives freed memory back at once ([buffer] allocator_decay_ms = 0),
+    // and its figures show.
+    const resident = /tributary_agent_duckdb_memory_bytes\{state="resident"\} (\d+)/.exec(metrics);
+    assert(Number(resident?.[1]) > 1024 * 1024, metrics);
+    const allocator = openDuckdbAllocator();
+    try {
+      assertEquals(allocator.decayMs(), { dirty: 0, muzzy: 0 });
+    } finally {
+      allocator.close();
+    }
   } finally {
     await agent?.stop();
     await agent?.stop();

@@ -43,6 +43,12 @@ export interface BufferSection {
   priorities: Priorities;
   /** DuckDB's memory limit for the buffer, MiB (its block cache; see AgentBuffer). @default 64 */
   memory_limit_mib: number;
+  /**
+   * How long DuckDB's allocator keeps memory DuckDB freed before giving it
+   * back to the kernel, ms; -1 leaves DuckDB's own setting (shared/sql/duckdb_allocator.ts).
+   * @default 0
+   */
+  allocator_decay_ms: number;
 }
 
 /** `[agent]`. */
@@ -115,6 +121,7 @@ export const DEFAULTS = {
     policy: "drop_oldest" as DropPolicy,
     priorities: DEFAULT_PRIORITIES as Priorities,
     memory_limit_mib: DEFAULT_MEMORY_LIMIT_MIB,
+    allocator_decay_ms: 0,
   },
 } as const;
 
@@ -295,5 +302,11 @@ function validateBufferSection(raw: unknown): BufferSection {
       min: 32,
       max: 1_048_576,
     }),
+    allocator_decay_ms: readInt(
+      b.allocator_decay_ms,
+      "buffer.allocator_decay_ms",
+      d.allocator_decay_ms,
+      { min: -1, max: 3_600_000 },
+    ),
   };
 }

@@ -22,7 +22,12 @@ Deno.test("parseConfig fills every default from a minimal file", () => {
     policy: "drop_oldest",
     priorities: { trades: 0, quotes: 0, readings: 1, logs: 2 },
     memory_limit_mib: 64,
+    allocator_decay_ms: 0,
   });
+  assertEquals(
+    parseConfig(`${minimal}[buffer]\nallocator_decay_ms = -1`).buffer.allocator_decay_ms,
+    -1,
+  );
   // A partial priorities table keeps the other streams' defaults.
   assertEquals(
     parseConfig(`${minimal}[buffer.priorities]\nlogs = 0\n`).buffer.priorities,
@@ -114,6 +119,10 @@ Deno.test("parseConfig errors name the field, the value and what is allowed", ()
     [
       `${minimal}[buffer]\nmemory_limit_mib = 16`,
       "buffer.memory_limit_mib: got 16, expected an integer from 32",
+    ],
+    [
+      `${minimal}[buffer]\nallocator_decay_ms = -2`,
+      "buffer.allocator_decay_ms: got -2, expected an integer from -1 to 3600000",
     ],
     [
       `${minimal}[buffer.priorities]\nmetrics = 1`,

@@ -7,6 +7,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { type Kind, KINDS } from "@tributary/shared/records";
+import type { DuckdbAllocatorStats } from "@tributary/shared/sql/duckdb_allocator";
 import type { StreamStats } from "./buffer/mod.ts";
 import type { StreamCounters } from "./shipper.ts";
 
@@ -18,6 +19,8 @@ export interface MetricsSources {
   counters(): Partial<Record<Kind, StreamCounters>>;
   /** True while the transport is connected. */
   connected(): boolean;
+  /** DuckDB's own allocator figures, where the agent can read them (shared/sql/duckdb_allocator.ts). */
+  duckdbMemory?(): DuckdbAllocatorStats;
 }
 
 /** The agent's metrics. */
@@ -271,6 +274,20 @@ export function createAgentMetrics(
       this.set(sources.connected() ? 1 : 0);
     },
   });
+
+  const duckdbMemory = sources.duckdbMemory;
+  if (duckdbMemory !== undefined) {
+    new Gauge({
+      name: "tributary_agent_duckdb_memory_bytes",
+      help: "DuckDB's native memory, outside the process' malloc figures: allocated (held by " +
+        "DuckDB), resident (in RAM), dirty and muzzy (freed, not yet given back).",
+      labelNames: ["state"] as const,
+      registers: [registry],
+      collect() {
+        for (const [state, bytes] of Object.entries(duckdbMemory())) this.set({ state }, bytes);
+      },
+    });
+  }
 
   for (const kind of KINDS) buffered.inc({ stream: kind }, 0);
 

@@ -57,6 +57,24 @@ Deno.test("createAgentMetrics exposes buffer, shipper and transport figures", as
   );
 });
 
+Deno.test("createAgentMetrics shows DuckDB's native memory when the agent can read it", async () => {
+  const sources = {
+    stats: () => Promise.resolve(stats()),
+    counters: () => ({}),
+    connected: () => true,
+  };
+  const without = await createAgentMetrics(sources, { defaultMetrics: false }).registry.metrics();
+  assertEquals(without.includes("tributary_agent_duckdb_memory_bytes"), false);
+  const text = await createAgentMetrics({
+    ...sources,
+    duckdbMemory: () => ({ allocated: 10, resident: 40, dirty: 20, muzzy: 5 }),
+  }, { defaultMetrics: false }).registry.metrics();
+  assertMatch(text, /tributary_agent_duckdb_memory_bytes\{state="allocated"\} 10\n/);
+  assertMatch(text, /tributary_agent_duckdb_memory_bytes\{state="resident"\} 40\n/);
+  assertMatch(text, /tributary_agent_duckdb_memory_bytes\{state="dirty"\} 20\n/);
+  assertMatch(text, /tributary_agent_duckdb_memory_bytes\{state="muzzy"\} 5\n/);
+});
+
 Deno.test("createAgentMetrics still renders when the buffer cannot report", async () => {
   const metrics = createAgentMetrics({
     stats: () => Promise.reject(new Error("closed")),
