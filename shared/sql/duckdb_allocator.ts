@@ -50,7 +50,7 @@ type Library = Deno.DynamicLibrary<{
 
 /** The path of the libduckdb.so this process has mapped, if any. */
 export function mappedLibduckdb(
-  maps = Deno.readTextFileSync("/proc/self/maps"),
+  maps: string = Deno.readTextFileSync("/proc/self/maps"),
 ): string | undefined {
   for (const line of maps.split("\n")) {
     // address perms offset dev inode path — the path is the sixth field.
