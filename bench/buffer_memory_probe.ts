@@ -25,6 +25,7 @@ import { AgentBuffer, DEFAULT_CHECKPOINT_EVERY_ROWS } from "../agent/buffer/mod.
 import { prefillBacklog } from "./drain_bench.ts";
 import { machineSummary } from "./machine.ts";
 import { mallocInUse } from "./glibc_malloc.ts";
+import { type DuckdbAllocator, openDuckdbAllocator } from "@tributary/shared/sql/duckdb_allocator";
 
 const MODES = ["full", "read", "retire", "noencode", "open"] as const;
 type Mode = typeof MODES[number];
@@ -35,24 +36,35 @@ const HELP = `buffer_memory_probe: memory of the buffer's drain loop, no network
                         read (read only), retire (retire only), open (idle RSS
                         after opening, nothing drained) (default full)
   --duckdb K=V          a DuckDB setting of the buffer, repeatable (e.g. memory_limit=32MB;
-                        the buffer's own default is 64 MiB)
+                        the buffer's own default is 16 MiB)
   --checkpoint-every N  CHECKPOINT after N retired rows (default: the buffer's, 500000)
   --cache DIR           where the prefilled backlog is kept (default .cache/memory_probe)
   --one-at-a-time       drain the kinds one after another instead of in turn (as the end of
                         an agent's drain, when the streams with small rows are done first)
+  --allocator-decay-ms N  how long DuckDB's allocator keeps freed memory, ms; -1 leaves
+                        DuckDB's own (1000) (default 0, as the agent: [buffer] allocator_decay_ms)
   --forget-totals       clear the stored backlog totals first, so open() measures every row
                         (as every open did before the totals were stored)
 `;
 
 const MiB = 1024 * 1024;
 
+/** DuckDB's allocator, once the buffer has loaded DuckDB (its memory is not glibc's). */
+let duckdbAllocator: DuckdbAllocator | undefined;
+
 function memory(): string {
   const m = Deno.memoryUsage();
   const f = (n: number) => (n / MiB).toFixed(0);
   const { anon, file } = rssSplit();
+  const d = duckdbAllocator?.stats();
+  const duckdb = d
+    ? `, DuckDB allocated ${f(d.allocated)} resident ${f(d.resident)} (dirty ${f(d.dirty)}, muzzy ${
+      f(d.muzzy)
+    }) MiB`
+    : "";
   return `rss ${f(m.rss)} MiB (anon ${f(anon)}, file-backed ${f(file)}), V8 heap ${f(m.heapUsed)}/${
     f(m.heapTotal)
-  } MiB, external ${f(m.external)} MiB, glibc in use ${f(mallocInUse())} MiB`;
+  } MiB, external ${f(m.external)} MiB, glibc in use ${f(mallocInUse())} MiB${duckdb}`;
 }
 
 /**
@@ -87,6 +99,7 @@ async function main(): Promise<void> {
       duckdb: { type: "string", multiple: true, default: [] },
       "checkpoint-every": { type: "string", default: String(DEFAULT_CHECKPOINT_EVERY_ROWS) },
       cache: { type: "string", default: ".cache/memory_probe" },
+      "allocator-decay-ms": { type: "string", default: "0" },
       "forget-totals": { type: "boolean", default: false },
       "one-at-a-time": { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
@@ -120,12 +133,16 @@ async function main(): Promise<void> {
       checkpointEveryRows: Number(values["checkpoint-every"]),
       duckdbSettings: settings,
     });
+    duckdbAllocator = openDuckdbAllocator();
+    const decayMs = Number(values["allocator-decay-ms"]);
+    if (decayMs >= 0) duckdbAllocator.setDecayMs(decayMs);
     try {
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const idle = Deno.memoryUsage().rss;
       console.log(`idle: ${memory()}`);
       if (mode === "open") return;
       let peak = idle;
+      let peakAtRows = 0;
       let rows = 0;
       const after = new Map(KINDS.map((k) => [k, 0n]));
       const started = performance.now();
@@ -153,7 +170,8 @@ async function main(): Promise<void> {
           after.set(kind, batch.lastSeq);
           rows += batch.rowCount;
         }
-        peak = Math.max(peak, Deno.memoryUsage().rss);
+        const rss = Deno.memoryUsage().rss;
+        if (rss > peak) [peak, peakAtRows] = [rss, rows];
         if (rows % 500_000 < 20_000) console.log(`${rows} rows: ${memory()}`);
       }
       const seconds = (performance.now() - started) / 1000;
@@ -161,9 +179,11 @@ async function main(): Promise<void> {
         `done: ${rows} rows in ${seconds.toFixed(1)} s = ${(rows / seconds).toFixed(0)} rows/s; ` +
           `RSS idle ${(idle / MiB).toFixed(0)} MiB, peak ${(peak / MiB).toFixed(0)} MiB (+${
             ((peak - idle) / MiB).toFixed(0)
-          })`,
+          }, after ${peakAtRows} rows)`,
       );
     } finally {
+      duckdbAllocator.close();
+      duckdbAllocator = undefined;
       await buffer.close();
     }
     console.log(`buffer file after close: ${await blocksInUse(path)}`);

@@ -42,6 +42,7 @@ import { metricSum, waitForRows } from "./hub_figures.ts";
 import { machineSummary } from "./machine.ts";
 import { AGENT_V8_FLAGS } from "../tools/compile.ts";
 import { type RssSample, startRssSampler } from "./rss.ts";
+import { type MemoryParts, startMemoryPartsSampler } from "./agent_memory.ts";
 
 /** One agent setting to drain with; several are compared in the same run. */
 export interface DrainVariant {
@@ -98,6 +99,20 @@ export const DRAIN_VARIANTS: Record<string, DrainVariant> = {
     env: unitEnvironment(AGENT_UNIT),
     buffer: "memory_limit_mib = 32",
   },
+  // As deployed, DuckDB's cache capped at 16 MiB.
+  "deployed-16mib": {
+    name: "deployed-16mib",
+    denoFlags: ["-A", AGENT_V8_FLAGS],
+    env: unitEnvironment(AGENT_UNIT),
+    buffer: "memory_limit_mib = 16",
+  },
+  // As deployed, DuckDB's cache capped at 24 MiB.
+  "deployed-24mib": {
+    name: "deployed-24mib",
+    denoFlags: ["-A", AGENT_V8_FLAGS],
+    env: unitEnvironment(AGENT_UNIT),
+    buffer: "memory_limit_mib = 24",
+  },
   // The shipper's in-flight window: 1 batch per stream instead of 4.
   "in-flight-1": { name: "in-flight-1", shipper: "in_flight = 1" },
   // A hard V8 heap cap: bounds the heap but GC thrashes (2.5x slower, see docs/benchmarks.md).
@@ -125,6 +140,11 @@ export interface DrainFigures {
   drainMedianRssMiB: number;
   /** Every RSS sample during the drain (only in `--json`). */
   rssTrace?: RssSample[];
+  /** The agent's memory by part (its `/metrics`), idle and median while draining. */
+  idleParts?: MemoryParts;
+  drainParts?: MemoryParts;
+  /** The agent's "DuckDB memory limit raised" warnings: a limit too low for the drain. */
+  memoryLimitRaises?: string[];
 }
 
 /** A prefilled buffer file, copied for each run. */
@@ -253,15 +273,22 @@ export async function runDrain(
     });
     // Let start-up settle, then take the idle figure while the link is down.
     await new Promise((r) => setTimeout(r, 1000));
+    const agentUrl = String(agent.ready.http);
     const idleSampler = startRssSampler(agent.pid);
+    const idlePartsSampler = startMemoryPartsSampler(agentUrl, 500);
     await new Promise((r) => setTimeout(r, idleMs));
     const idle = idleSampler.stop();
+    const idleParts = await idlePartsSampler.stop();
     const sampler = startRssSampler(agent.pid);
+    const partsSampler = startMemoryPartsSampler(agentUrl);
     const started = performance.now();
     proxy.restore();
     await waitForRows(hubUrl, backlog.rowsPerKind, 3_600_000);
     const seconds = (performance.now() - started) / 1000;
     const rss = sampler.stop();
+    const drainParts = await partsSampler.stop();
+    const memoryLimitRaises = agent.stderr().split("\n")
+      .filter((line) => line.includes("memory limit raised"));
     const wire = await wireBytes(hubUrl);
     const rows = backlog.rowsPerKind * KINDS.length;
     return {
@@ -279,6 +306,9 @@ export async function runDrain(
       peakRssMiB: rss.peakMiB,
       drainMedianRssMiB: rss.medianMiB,
       rssTrace: rss.trace,
+      idleParts,
+      drainParts,
+      memoryLimitRaises,
     };
   } finally {
     await agent?.stop("SIGTERM", 20_000);
@@ -294,7 +324,26 @@ function describe(f: DrainFigures): string {
     `raw ${f.rawMiBPerSecond.toFixed(2)} MiB/s, wire ${f.wireMiBPerSecond.toFixed(2)} MiB/s; ` +
     `agent RSS idle ${f.idleRssMiB.toFixed(1)} MiB, peak ${f.peakRssMiB.toFixed(1)} MiB ` +
     `(+${(f.peakRssMiB - f.idleRssMiB).toFixed(1)}), median while draining ` +
-    `${f.drainMedianRssMiB.toFixed(1)} MiB (+${(f.drainMedianRssMiB - f.idleRssMiB).toFixed(1)})`;
+    `${f.drainMedianRssMiB.toFixed(1)} MiB (+${(f.drainMedianRssMiB - f.idleRssMiB).toFixed(1)})` +
+    describeParts(f.idleParts, f.drainParts) +
+    (f.memoryLimitRaises?.length
+      ? `; DuckDB memory limit raised: ${f.memoryLimitRaises.join(" ")}`
+      : "");
+}
+
+/** "; of which ... idle → draining" for the parts both samplers saw. */
+function describeParts(idle?: MemoryParts, draining?: MemoryParts): string {
+  const names: [keyof MemoryParts, string][] = [
+    ["duckdbResidentMiB", "DuckDB resident"],
+    ["duckdbAllocatedMiB", "DuckDB allocated"],
+    ["v8HeapMiB", "V8 heap"],
+  ];
+  const shown = names.flatMap(([part, name]) => {
+    const a = idle?.[part];
+    const b = draining?.[part];
+    return a === undefined || b === undefined ? [] : [`${name} ${a.toFixed(1)} → ${b.toFixed(1)}`];
+  });
+  return shown.length === 0 ? "" : `; by part, idle → median draining (MiB): ${shown.join(", ")}`;
 }
 
 function median(values: number[]): number {

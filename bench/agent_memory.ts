@@ -1,0 +1,63 @@
+/**
+ * Splits an agent's memory into the parts its `/metrics` shows, sampled while
+ * a benchmark runs: DuckDB's own allocator (allocated, resident) and the V8
+ * heap. RSS minus those is glibc's heap, thread stacks and code pages.
+ *
+ * @module
+ */
+
+/** Medians of the samples, MiB; undefined for a part the agent does not report. */
+export interface MemoryParts {
+  duckdbAllocatedMiB?: number;
+  duckdbResidentMiB?: number;
+  v8HeapMiB?: number;
+}
+
+/** A running sampler; `stop()` returns the medians and may be called twice. */
+export interface MemoryPartsSampler {
+  stop(): Promise<MemoryParts>;
+}
+
+const SERIES = {
+  duckdbAllocatedMiB: 'tributary_agent_duckdb_memory_bytes{state="allocated"}',
+  duckdbResidentMiB: 'tributary_agent_duckdb_memory_bytes{state="resident"}',
+  v8HeapMiB: "nodejs_heap_size_used_bytes",
+} as const;
+
+/** The parts in one `/metrics` page, MiB. */
+export function memoryParts(page: string): MemoryParts {
+  const parts: MemoryParts = {};
+  for (const [part, series] of Object.entries(SERIES) as [keyof MemoryParts, string][]) {
+    const line = page.split("\n").find((l) => l.startsWith(`${series} `));
+    if (line !== undefined) parts[part] = Number(line.slice(series.length + 1)) / (1024 * 1024);
+  }
+  return parts;
+}
+
+/** Scrapes `${agentUrl}/metrics` every `intervalMs` (default 1 s). */
+export function startMemoryPartsSampler(agentUrl: string, intervalMs = 1000): MemoryPartsSampler {
+  const samples: MemoryParts[] = [];
+  let pending: Promise<void> = Promise.resolve();
+  const take = () => {
+    pending = fetch(`${agentUrl}/metrics`, { signal: AbortSignal.timeout(5000) })
+      .then((r) => r.text())
+      .then((page) => void samples.push(memoryParts(page)))
+      .catch(() => {}); // A scrape missed while the agent is busy: the median does without it.
+  };
+  take();
+  let timer: ReturnType<typeof setInterval> | undefined = setInterval(take, intervalMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      timer = undefined;
+      await pending;
+      const medians: MemoryParts = {};
+      for (const part of Object.keys(SERIES) as (keyof MemoryParts)[]) {
+        const values = samples.map((s) => s[part]).filter((v): v is number => v !== undefined)
+          .sort((a, b) => a - b);
+        if (values.length > 0) medians[part] = values[Math.floor(values.length / 2)];
+      }
+      return medians;
+    },
+  };
+}
