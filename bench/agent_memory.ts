@@ -37,20 +37,21 @@ export function memoryParts(page: string): MemoryParts {
 /** Scrapes `${agentUrl}/metrics` every `intervalMs` (default 1 s). */
 export function startMemoryPartsSampler(agentUrl: string, intervalMs = 1000): MemoryPartsSampler {
   const samples: MemoryParts[] = [];
-  let pending: Promise<void> = Promise.resolve();
+  const scrapes = new Set<Promise<void>>();
   const take = () => {
-    pending = fetch(`${agentUrl}/metrics`, { signal: AbortSignal.timeout(5000) })
+    const scrape = fetch(`${agentUrl}/metrics`, { signal: AbortSignal.timeout(5000) })
       .then((r) => r.text())
       .then((page) => void samples.push(memoryParts(page)))
-      .catch(() => {}); // A scrape missed while the agent is busy: the median does without it.
+      .catch(() => {}) // A scrape missed while the agent is busy: the median does without it.
+      .finally(() => scrapes.delete(scrape));
+    scrapes.add(scrape);
   };
   take();
-  let timer: ReturnType<typeof setInterval> | undefined = setInterval(take, intervalMs);
+  const timer = setInterval(take, intervalMs);
   return {
     async stop() {
       clearInterval(timer);
-      timer = undefined;
-      await pending;
+      await Promise.all([...scrapes]);
       const medians: MemoryParts = {};
       for (const part of Object.keys(SERIES) as (keyof MemoryParts)[]) {
         const values = samples.map((s) => s[part]).filter((v): v is number => v !== undefined)

@@ -37,7 +37,7 @@ const HELP = `buffer_memory_probe: memory of the buffer's drain loop, no network
                         after opening, nothing drained) (default full)
   --duckdb K=V          a DuckDB setting of the buffer, repeatable (e.g. memory_limit=32MB;
                         the buffer's own default is 16 MiB)
-  --checkpoint-every N  CHECKPOINT after N retired rows (default: the buffer's, 500000)
+  --checkpoint-every N  CHECKPOINT after N retired rows (default: the buffer's, ${DEFAULT_CHECKPOINT_EVERY_ROWS})
   --cache DIR           where the prefilled backlog is kept (default .cache/memory_probe)
   --one-at-a-time       drain the kinds one after another instead of in turn (as the end of
                         an agent's drain, when the streams with small rows are done first)

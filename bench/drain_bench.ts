@@ -92,19 +92,19 @@ export const DRAIN_VARIANTS: Record<string, DrainVariant> = {
     denoFlags: ["-A", AGENT_V8_FLAGS],
     env: unitEnvironment(AGENT_UNIT),
   },
-  // As deployed, DuckDB capped at the least the config allows.
+  // As deployed, DuckDB's cache capped at 32 MiB.
   "deployed-32mib": {
     name: "deployed-32mib",
     denoFlags: ["-A", AGENT_V8_FLAGS],
     env: unitEnvironment(AGENT_UNIT),
     buffer: "memory_limit_mib = 32",
   },
-  // As deployed, DuckDB's cache capped at 16 MiB.
-  "deployed-16mib": {
-    name: "deployed-16mib",
+  // As deployed, with the DuckDB limit of before session 6 (the default is 16 now).
+  "deployed-64mib": {
+    name: "deployed-64mib",
     denoFlags: ["-A", AGENT_V8_FLAGS],
     env: unitEnvironment(AGENT_UNIT),
-    buffer: "memory_limit_mib = 16",
+    buffer: "memory_limit_mib = 64",
   },
   // As deployed, DuckDB's cache capped at 24 MiB.
   "deployed-24mib": {
@@ -331,7 +331,7 @@ function describe(f: DrainFigures): string {
       : "");
 }
 
-/** "; of which ... idle → draining" for the parts both samplers saw. */
+/** "; by part, idle → median draining (MiB): ..." for the parts both samplers saw. */
 function describeParts(idle?: MemoryParts, draining?: MemoryParts): string {
   const names: [keyof MemoryParts, string][] = [
     ["duckdbResidentMiB", "DuckDB resident"],
