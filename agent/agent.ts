@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { PermanentError, RetryableError } from "@tributary/shared/errors";
 import { createLogger, type Logger } from "@tributary/shared/log";
 import { type DuckdbAllocator, openDuckdbAllocator } from "@tributary/shared/sql/duckdb_allocator";
+import { mallocInfo } from "@tributary/shared/glibc_malloc";
 import type { HeartbeatStream } from "@tributary/shared/heartbeat";
 import { type Kind, KINDS, type RowOf } from "@tributary/shared/records";
 import { AgentBuffer } from "./buffer/mod.ts";
@@ -197,6 +198,7 @@ export async function startAgent(
       counters: () => shipper.counters(),
       connected: () => transport.connected,
       duckdbMemory: allocator && (() => allocator.stats()),
+      mallocMemory: mallocInfo,
     });
     observeAck = metrics.ackObserved;
     const http: HttpServer = await startHttpServer({

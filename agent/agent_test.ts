@@ -112,6 +112,7 @@ Deno.test("startAgent ships simulator rows over MQTT exactly once, in seq order"
     // and its figures show.
     const resident = /tributary_agent_duckdb_memory_bytes\{state="resident"\} (\d+)/.exec(metrics);
     assert(Number(resident?.[1]) > 1024 * 1024, metrics);
+    assert(/tributary_agent_malloc_bytes\{state="in_use"\} [1-9]/.test(metrics), metrics);
     const allocator = openDuckdbAllocator();
     try {
       assertEquals(allocator.decayMs(), { dirty: 0, muzzy: 0 });

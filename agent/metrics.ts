@@ -8,6 +8,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { type Kind, KINDS } from "@tributary/shared/records";
 import type { DuckdbAllocatorStats } from "@tributary/shared/sql/duckdb_allocator";
+import type { MallocInfo } from "@tributary/shared/glibc_malloc";
 import type { StreamStats } from "./buffer/mod.ts";
 import type { StreamCounters } from "./shipper.ts";
 
@@ -21,6 +22,8 @@ export interface MetricsSources {
   connected(): boolean;
   /** DuckDB's own allocator figures, where the agent can read them (shared/sql/duckdb_allocator.ts). */
   duckdbMemory?(): DuckdbAllocatorStats;
+  /** glibc's heap figures, where the process has glibc (shared/glibc_malloc.ts). */
+  mallocMemory?(): MallocInfo | undefined;
 }
 
 /** The agent's metrics. */
@@ -285,6 +288,24 @@ export function createAgentMetrics(
       registers: [registry],
       collect() {
         for (const [state, bytes] of Object.entries(duckdbMemory())) this.set({ state }, bytes);
+      },
+    });
+  }
+
+  const mallocMemory = sources.mallocMemory;
+  if (mallocMemory !== undefined) {
+    new Gauge({
+      name: "tributary_agent_malloc_bytes",
+      help: "glibc's heap (not DuckDB's, not V8's): in_use, free (kept in its arenas) and " +
+        "mmapped (large chunks mapped on their own).",
+      labelNames: ["state"] as const,
+      registers: [registry],
+      collect() {
+        const info = mallocMemory();
+        if (info === undefined) return;
+        this.set({ state: "in_use" }, info.inUse);
+        this.set({ state: "free" }, info.free);
+        this.set({ state: "mmapped" }, info.mmapped);
       },
     });
   }

@@ -75,6 +75,26 @@ Deno.test("createAgentMetrics shows DuckDB's native memory when the agent can re
   assertMatch(text, /tributary_agent_duckdb_memory_bytes\{state="muzzy"\} 5\n/);
 });
 
+Deno.test("createAgentMetrics shows glibc's heap when the process has glibc", async () => {
+  const sources = {
+    stats: () => Promise.resolve(stats()),
+    counters: () => ({}),
+    connected: () => true,
+  };
+  const text = await createAgentMetrics({
+    ...sources,
+    mallocMemory: () => ({ inUse: 7, free: 3, mmapped: 2 }),
+  }, { defaultMetrics: false }).registry.metrics();
+  assertMatch(text, /tributary_agent_malloc_bytes\{state="in_use"\} 7\n/);
+  assertMatch(text, /tributary_agent_malloc_bytes\{state="free"\} 3\n/);
+  assertMatch(text, /tributary_agent_malloc_bytes\{state="mmapped"\} 2\n/);
+  // Without glibc (musl) the gauge has no samples rather than zeros.
+  const none = await createAgentMetrics({ ...sources, mallocMemory: () => undefined }, {
+    defaultMetrics: false,
+  }).registry.metrics();
+  assertEquals(/tributary_agent_malloc_bytes\{/.test(none), false);
+});
+
 Deno.test("createAgentMetrics still renders when the buffer cannot report", async () => {
   const metrics = createAgentMetrics({
     stats: () => Promise.reject(new Error("closed")),

@@ -24,7 +24,7 @@ import { encodeBatch } from "@tributary/shared/wire";
 import { AgentBuffer, DEFAULT_CHECKPOINT_EVERY_ROWS } from "../agent/buffer/mod.ts";
 import { prefillBacklog } from "./drain_bench.ts";
 import { machineSummary } from "./machine.ts";
-import { mallocInUse } from "./glibc_malloc.ts";
+import { mallocInUse } from "@tributary/shared/glibc_malloc";
 import { type DuckdbAllocator, openDuckdbAllocator } from "@tributary/shared/sql/duckdb_allocator";
 
 const MODES = ["full", "read", "retire", "noencode", "open"] as const;

@@ -37,7 +37,7 @@ import {
   VARCHAR,
 } from "@duckdb/node-api";
 import { chunkVector } from "@tributary/shared/sql/chunks";
-import { mallocInUse } from "./glibc_malloc.ts";
+import { mallocInUse } from "@tributary/shared/glibc_malloc";
 import type { GcFunction } from "../agent/buffer/heap_reclaim.ts";
 
 const MODES = [

@@ -16,7 +16,7 @@
 import { parseArgs } from "node:util";
 import { HotStore } from "../hub/store/hot_store.ts";
 import { makeBatch, seqRange } from "../hub/testing/batches.ts";
-import { mallocInUse } from "./glibc_malloc.ts";
+import { mallocInUse } from "@tributary/shared/glibc_malloc";
 import type { GcFunction } from "../agent/buffer/heap_reclaim.ts";
 
 const MiB = 1024 * 1024;
