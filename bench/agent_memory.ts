@@ -1,7 +1,9 @@
 /**
  * Splits an agent's memory into the parts its `/metrics` shows, sampled while
- * a benchmark runs: DuckDB's own allocator (allocated, resident) and the V8
- * heap. RSS minus those is glibc's heap, thread stacks and code pages.
+ * a benchmark runs: DuckDB's own allocator (allocated, resident), the V8 heap
+ * (used and committed), the memory behind ArrayBuffers (external) and glibc's
+ * heap (in use, kept free). RSS minus those is mostly thread stacks, code
+ * pages and what glibc mapped on its own.
  *
  * @module
  */
@@ -11,6 +13,10 @@ export interface MemoryParts {
   duckdbAllocatedMiB?: number;
   duckdbResidentMiB?: number;
   v8HeapMiB?: number;
+  v8HeapTotalMiB?: number;
+  externalMiB?: number;
+  mallocInUseMiB?: number;
+  mallocFreeMiB?: number;
 }
 
 /** A running sampler; `stop()` returns the medians and may be called twice. */
@@ -22,6 +28,10 @@ const SERIES = {
   duckdbAllocatedMiB: 'tributary_agent_duckdb_memory_bytes{state="allocated"}',
   duckdbResidentMiB: 'tributary_agent_duckdb_memory_bytes{state="resident"}',
   v8HeapMiB: "nodejs_heap_size_used_bytes",
+  v8HeapTotalMiB: "nodejs_heap_size_total_bytes",
+  externalMiB: "nodejs_external_memory_bytes",
+  mallocInUseMiB: 'tributary_agent_malloc_bytes{state="in_use"}',
+  mallocFreeMiB: 'tributary_agent_malloc_bytes{state="free"}',
 } as const;
 
 /** The parts in one `/metrics` page, MiB. */

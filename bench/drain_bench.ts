@@ -337,6 +337,10 @@ function describeParts(idle?: MemoryParts, draining?: MemoryParts): string {
     ["duckdbResidentMiB", "DuckDB resident"],
     ["duckdbAllocatedMiB", "DuckDB allocated"],
     ["v8HeapMiB", "V8 heap"],
+    ["v8HeapTotalMiB", "V8 heap committed"],
+    ["externalMiB", "external"],
+    ["mallocInUseMiB", "glibc in use"],
+    ["mallocFreeMiB", "glibc free"],
   ];
   const shown = names.flatMap(([part, name]) => {
     const a = idle?.[part];
