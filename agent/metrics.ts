@@ -278,36 +278,40 @@ export function createAgentMetrics(
     },
   });
 
-  const duckdbMemory = sources.duckdbMemory;
+  /** A native heap's bytes by state, read at scrape time; no samples when `read` has none. */
+  const bytesByState = (
+    name: string,
+    help: string,
+    read: () => Record<string, number> | undefined,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["state"] as const,
+      registers: [registry],
+      collect() {
+        for (const [state, bytes] of Object.entries(read() ?? {})) this.set({ state }, bytes);
+      },
+    });
+  const { duckdbMemory, mallocMemory } = sources;
   if (duckdbMemory !== undefined) {
-    new Gauge({
-      name: "tributary_agent_duckdb_memory_bytes",
-      help: "DuckDB's native memory, outside the process' malloc figures: allocated (held by " +
+    bytesByState(
+      "tributary_agent_duckdb_memory_bytes",
+      "DuckDB's native memory, outside the process' malloc figures: allocated (held by " +
         "DuckDB), resident (in RAM), dirty and muzzy (freed, not yet given back).",
-      labelNames: ["state"] as const,
-      registers: [registry],
-      collect() {
-        for (const [state, bytes] of Object.entries(duckdbMemory())) this.set({ state }, bytes);
-      },
-    });
+      () => ({ ...duckdbMemory() }),
+    );
   }
-
-  const mallocMemory = sources.mallocMemory;
   if (mallocMemory !== undefined) {
-    new Gauge({
-      name: "tributary_agent_malloc_bytes",
-      help: "glibc's heap (not DuckDB's, not V8's): in_use, free (kept in its arenas) and " +
+    bytesByState(
+      "tributary_agent_malloc_bytes",
+      "glibc's heap (not DuckDB's, not V8's): in_use, free (kept in its arenas) and " +
         "mmapped (large chunks mapped on their own).",
-      labelNames: ["state"] as const,
-      registers: [registry],
-      collect() {
+      () => {
         const info = mallocMemory();
-        if (info === undefined) return;
-        this.set({ state: "in_use" }, info.inUse);
-        this.set({ state: "free" }, info.free);
-        this.set({ state: "mmapped" }, info.mmapped);
+        return info && { in_use: info.inUse, free: info.free, mmapped: info.mmapped };
       },
-    });
+    );
   }
 
   for (const kind of KINDS) buffered.inc({ stream: kind }, 0);

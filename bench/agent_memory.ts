@@ -24,20 +24,25 @@ export interface MemoryPartsSampler {
   stop(): Promise<MemoryParts>;
 }
 
-const SERIES = {
-  duckdbAllocatedMiB: 'tributary_agent_duckdb_memory_bytes{state="allocated"}',
-  duckdbResidentMiB: 'tributary_agent_duckdb_memory_bytes{state="resident"}',
-  v8HeapMiB: "nodejs_heap_size_used_bytes",
-  v8HeapTotalMiB: "nodejs_heap_size_total_bytes",
-  externalMiB: "nodejs_external_memory_bytes",
-  mallocInUseMiB: 'tributary_agent_malloc_bytes{state="in_use"}',
-  mallocFreeMiB: 'tributary_agent_malloc_bytes{state="free"}',
-} as const;
+/** Each part: the series it comes from, and its name in a report (in report order). */
+const PARTS: [keyof MemoryParts, string, string][] = [
+  ["duckdbResidentMiB", 'tributary_agent_duckdb_memory_bytes{state="resident"}', "DuckDB resident"],
+  [
+    "duckdbAllocatedMiB",
+    'tributary_agent_duckdb_memory_bytes{state="allocated"}',
+    "DuckDB allocated",
+  ],
+  ["v8HeapMiB", "nodejs_heap_size_used_bytes", "V8 heap"],
+  ["v8HeapTotalMiB", "nodejs_heap_size_total_bytes", "V8 heap committed"],
+  ["externalMiB", "nodejs_external_memory_bytes", "external"],
+  ["mallocInUseMiB", 'tributary_agent_malloc_bytes{state="in_use"}', "glibc in use"],
+  ["mallocFreeMiB", 'tributary_agent_malloc_bytes{state="free"}', "glibc free"],
+];
 
 /** The parts in one `/metrics` page, MiB. */
 export function memoryParts(page: string): MemoryParts {
   const parts: MemoryParts = {};
-  for (const [part, series] of Object.entries(SERIES) as [keyof MemoryParts, string][]) {
+  for (const [part, series] of PARTS) {
     const line = page.split("\n").find((l) => l.startsWith(`${series} `));
     if (line !== undefined) parts[part] = Number(line.slice(series.length + 1)) / (1024 * 1024);
   }
@@ -63,7 +68,7 @@ export function startMemoryPartsSampler(agentUrl: string, intervalMs = 1000): Me
       clearInterval(timer);
       await Promise.all([...scrapes]);
       const medians: MemoryParts = {};
-      for (const part of Object.keys(SERIES) as (keyof MemoryParts)[]) {
+      for (const [part] of PARTS) {
         const values = samples.map((s) => s[part]).filter((v): v is number => v !== undefined)
           .sort((a, b) => a - b);
         if (values.length > 0) medians[part] = values[Math.floor(values.length / 2)];
@@ -71,4 +76,14 @@ export function startMemoryPartsSampler(agentUrl: string, intervalMs = 1000): Me
       return medians;
     },
   };
+}
+
+/** "; by part, idle → median draining (MiB): ..." for the parts both samplers saw. */
+export function describeParts(idle?: MemoryParts, draining?: MemoryParts): string {
+  const shown = PARTS.flatMap(([part, , name]) => {
+    const a = idle?.[part];
+    const b = draining?.[part];
+    return a === undefined || b === undefined ? [] : [`${name} ${a.toFixed(1)} → ${b.toFixed(1)}`];
+  });
+  return shown.length === 0 ? "" : `; by part, idle → median draining (MiB): ${shown.join(", ")}`;
 }

@@ -42,7 +42,7 @@ import { metricSum, waitForRows } from "./hub_figures.ts";
 import { machineSummary } from "./machine.ts";
 import { AGENT_V8_FLAGS } from "../tools/compile.ts";
 import { type RssSample, startRssSampler } from "./rss.ts";
-import { type MemoryParts, startMemoryPartsSampler } from "./agent_memory.ts";
+import { describeParts, type MemoryParts, startMemoryPartsSampler } from "./agent_memory.ts";
 
 /** One agent setting to drain with; several are compared in the same run. */
 export interface DrainVariant {
@@ -315,25 +315,6 @@ function describe(f: DrainFigures): string {
     (f.memoryLimitRaises?.length
       ? `; DuckDB memory limit raised: ${f.memoryLimitRaises.join(" ")}`
       : "");
-}
-
-/** "; by part, idle → median draining (MiB): ..." for the parts both samplers saw. */
-function describeParts(idle?: MemoryParts, draining?: MemoryParts): string {
-  const names: [keyof MemoryParts, string][] = [
-    ["duckdbResidentMiB", "DuckDB resident"],
-    ["duckdbAllocatedMiB", "DuckDB allocated"],
-    ["v8HeapMiB", "V8 heap"],
-    ["v8HeapTotalMiB", "V8 heap committed"],
-    ["externalMiB", "external"],
-    ["mallocInUseMiB", "glibc in use"],
-    ["mallocFreeMiB", "glibc free"],
-  ];
-  const shown = names.flatMap(([part, name]) => {
-    const a = idle?.[part];
-    const b = draining?.[part];
-    return a === undefined || b === undefined ? [] : [`${name} ${a.toFixed(1)} → ${b.toFixed(1)}`];
-  });
-  return shown.length === 0 ? "" : `; by part, idle → median draining (MiB): ${shown.join(", ")}`;
 }
 
 function median(values: number[]): number {
