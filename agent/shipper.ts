@@ -294,19 +294,14 @@ class StreamShipper {
     }
     const retry = this.#retry.shift();
     if (retry !== undefined) {
-      const span = retry.lastSeq - retry.firstSeq + 1n;
-      const batch = await this.#s.buffer.readBatch(
-        this.#kind,
-        retry.firstSeq - 1n,
-        Number(span > 1_000_000n ? 1_000_000n : span),
-        { throughSeq: retry.lastSeq },
-      );
-      if (batch === undefined) {
-        // Its rows are gone (retired by an earlier confirmation): clear the mark.
-        await this.#s.buffer.retire(this.#kind, retry.firstSeq, retry.lastSeq);
-        return;
+      try {
+        await this.#resend(retry);
+      } catch (error) {
+        // The cursor is past this range: dropped from the queue here, its rows
+        // would wait for the next restart. It goes back, still first in line.
+        this.#insertRetry(retry);
+        throw error;
       }
-      this.#launch(batch, retry);
       return;
     }
     // Cleared before the read, so a wake during the read is not lost.
@@ -328,6 +323,23 @@ class StreamShipper {
     const range = { firstSeq: batch.firstSeq, lastSeq: batch.lastSeq };
     await this.#s.buffer.markPending(this.#kind, range);
     this.#cursor = batch.lastSeq;
+    this.#launch(batch, range);
+  }
+
+  /** Reads the pending `range` again and sends it with exactly its bounds. */
+  async #resend(range: SeqRange): Promise<void> {
+    const span = range.lastSeq - range.firstSeq + 1n;
+    const batch = await this.#s.buffer.readBatch(
+      this.#kind,
+      range.firstSeq - 1n,
+      Number(span > 1_000_000n ? 1_000_000n : span),
+      { throughSeq: range.lastSeq },
+    );
+    if (batch === undefined) {
+      // Its rows are gone (retired by an earlier confirmation): clear the mark.
+      await this.#s.buffer.retire(this.#kind, range.firstSeq, range.lastSeq);
+      return;
+    }
     this.#launch(batch, range);
   }
 

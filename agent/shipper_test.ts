@@ -195,6 +195,52 @@ Deno.test("Shipper resends a failed batch with the same bounds, before newer row
   }
 });
 
+Deno.test("Shipper keeps a batch queued for resending when reading it again fails", async () => {
+  // A buffer read failing (e.g. DuckDB out of memory) while a failed batch is
+  // read for its resend must not drop the batch from the queue: the stream's
+  // cursor is past it, so nothing else would ever send it before a restart.
+  const transport = new FakeTransport();
+  transport.failures = [new RetryableError("disconnected", "broker away")];
+  const real = await AgentBuffer.open({ path: ":memory:", agent: "edge-1" });
+  let failedRereads = 0;
+  const flaky: ShipperOptions["buffer"] = {
+    readBatch: (kind, afterSeq, maxRows, options) => {
+      if (options?.throughSeq !== undefined && failedRereads === 0) {
+        failedRereads++;
+        return Promise.reject(new RetryableError("buffer_read", "out of memory"));
+      }
+      return real.readBatch(kind, afterSeq, maxRows, options);
+    },
+    markPending: (kind, range) => real.markPending(kind, range),
+    replacePending: (kind, range, parts) => real.replacePending(kind, range, parts),
+    pendingRanges: (kind) => real.pendingRanges(kind),
+    retire: (kind, first, last, options) => real.retire(kind, first, last, options),
+  };
+  const shipper = new Shipper({
+    buffer: flaky,
+    transport,
+    log: quiet,
+    streams: ["readings"],
+    maxBatchRows: 5,
+    lingerMs: 0,
+    inFlight: 1,
+    retryInitialMs: 1,
+    retryMaxMs: 5,
+    idlePollMs: 20,
+  });
+  try {
+    await real.append("readings", readings(8));
+    await shipper.start();
+    await until(async () => (await backlog(real)) === 0);
+    assertEquals(failedRereads, 1);
+    assertEquals(ranges(transport), [[1n, 5n, 5], [1n, 5n, 5], [6n, 8n, 3]]);
+    assertEquals(shipper.counters().readings.failures, { disconnected: 1, buffer_read: 1 });
+  } finally {
+    await shipper.stop();
+    await real.close();
+  }
+});
+
 Deno.test("Shipper resends batches pending before a restart with their old bounds", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/buffer.duckdb`;
