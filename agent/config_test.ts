@@ -21,7 +21,7 @@ Deno.test("parseConfig fills every default from a minimal file", () => {
     max_age_s: 0,
     policy: "drop_oldest",
     priorities: { trades: 0, quotes: 0, readings: 1, logs: 2 },
-    memory_limit_mib: 64,
+    memory_limit_mib: 16,
     allocator_decay_ms: 0,
   });
   assertEquals(
@@ -117,8 +117,8 @@ Deno.test("parseConfig errors name the field, the value and what is allowed", ()
     [`${minimal}[buffer]\nmax_bytes = 0`, "buffer.max_bytes: got 0, expected an integer"],
     [`${minimal}[buffer]\nmax_age_s = -5`, "buffer.max_age_s: got -5"],
     [
-      `${minimal}[buffer]\nmemory_limit_mib = 16`,
-      "buffer.memory_limit_mib: got 16, expected an integer from 32",
+      `${minimal}[buffer]\nmemory_limit_mib = 8`,
+      "buffer.memory_limit_mib: got 8, expected an integer from 16",
     ],
     [
       `${minimal}[buffer]\nallocator_decay_ms = -2`,

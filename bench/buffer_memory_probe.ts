@@ -36,7 +36,7 @@ const HELP = `buffer_memory_probe: memory of the buffer's drain loop, no network
                         read (read only), retire (retire only), open (idle RSS
                         after opening, nothing drained) (default full)
   --duckdb K=V          a DuckDB setting of the buffer, repeatable (e.g. memory_limit=32MB;
-                        the buffer's own default is 64 MiB)
+                        the buffer's own default is 16 MiB)
   --checkpoint-every N  CHECKPOINT after N retired rows (default: the buffer's, ${DEFAULT_CHECKPOINT_EVERY_ROWS})
   --cache DIR           where the prefilled backlog is kept (default .cache/memory_probe)
   --one-at-a-time       drain the kinds one after another instead of in turn (as the end of

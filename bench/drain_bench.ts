@@ -99,6 +99,20 @@ export const DRAIN_VARIANTS: Record<string, DrainVariant> = {
     env: unitEnvironment(AGENT_UNIT),
     buffer: "memory_limit_mib = 32",
   },
+  // As deployed, with the DuckDB limit of before session 6 (the default is 16 now).
+  "deployed-64mib": {
+    name: "deployed-64mib",
+    denoFlags: ["-A", AGENT_V8_FLAGS],
+    env: unitEnvironment(AGENT_UNIT),
+    buffer: "memory_limit_mib = 64",
+  },
+  // As deployed, DuckDB's cache capped at 24 MiB.
+  "deployed-24mib": {
+    name: "deployed-24mib",
+    denoFlags: ["-A", AGENT_V8_FLAGS],
+    env: unitEnvironment(AGENT_UNIT),
+    buffer: "memory_limit_mib = 24",
+  },
   // The shipper's in-flight window: 1 batch per stream instead of 4.
   "in-flight-1": { name: "in-flight-1", shipper: "in_flight = 1" },
   // A hard V8 heap cap: bounds the heap but GC thrashes (2.5x slower, see docs/benchmarks.md).

@@ -64,9 +64,9 @@ import {
 } from "./budget.ts";
 
 /** DuckDB's `memory_limit` of a writable buffer unless configured; see {@linkcode BufferOptions.memoryLimitMiB}. */
-export const DEFAULT_MEMORY_LIMIT_MIB = 64;
+export const DEFAULT_MEMORY_LIMIT_MIB = 16;
 /** Retired rows between explicit CHECKPOINTs; see {@linkcode BufferOptions.checkpointEveryRows}. */
-export const DEFAULT_CHECKPOINT_EVERY_ROWS = 500_000;
+export const DEFAULT_CHECKPOINT_EVERY_ROWS = 100_000;
 
 /** Options of {@linkcode AgentBuffer.open}. */
 export interface BufferOptions {
@@ -90,8 +90,10 @@ export interface BufferOptions {
    * DuckDB keeps the version info of deleted rows in memory until a
    * checkpoint, and deletes alone rarely fill the WAL enough to trigger one.
    * Every 1M rows this version info made a ~25–30 MiB sawtooth in a drain's
-   * RSS; every 500k halves it. 0 never checkpoints explicitly.
-   * @default 500000
+   * RSS; every 500k halves it. Every 100k lets a 16 MiB `memory_limit` hold
+   * through a drain (with 500k, a retire's commit ran out and raised it).
+   * 0 never checkpoints explicitly.
+   * @default 100000
    */
   checkpointEveryRows?: number;
   /**
@@ -99,15 +101,14 @@ export interface BufferOptions {
    * cache and the transient memory of a checkpoint (a drain measured a +90 MiB
    * spike at one checkpoint uncapped, +35 with 64). A drain reads each block
    * once, but DuckDB keeps the blocks of the row groups being drained until a
-   * checkpoint drops them or the limit evicts them: +9–14 MiB at 64, +3 at 16.
-   * 16 (with a checkpoint every 100k rows) stalled a fault test's shipping,
-   * so the default stays 64 (docs/benchmarks.md, session 6). The buffer's own
-   * queries need a few MiB; a larger operator query spills to `<file>.tmp`.
+   * checkpoint drops them or the limit evicts them: +9–14 MiB at 64, +3 at 16
+   * (docs/benchmarks.md, session 6). The buffer's own queries need a few MiB;
+   * a larger operator query spills to `<file>.tmp`.
    * When DuckDB still runs out of memory (an operator's big query, more
    * columns than measured), the buffer doubles the limit, up to 8× this, and
    * the failed call is retried as any retryable one: a low limit must never
    * stall a drain (one of 32 MB did in session 1, before the checkpoints).
-   * @default 64
+   * @default 16
    */
   memoryLimitMiB?: number;
   /**

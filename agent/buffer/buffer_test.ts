@@ -310,7 +310,7 @@ Deno.test("AgentBuffer.stats follows the oldest row as rows are retired, checkpo
   }
 });
 
-Deno.test("AgentBuffer caps DuckDB's memory at 64 MiB unless told otherwise", async () => {
+Deno.test("AgentBuffer caps DuckDB's memory at 16 MiB unless told otherwise", async () => {
   const setting = async (options: { memoryLimitMiB?: number }) => {
     const buffer = await AgentBuffer.open({ path: ":memory:", agent: "edge-1", ...options });
     try {
@@ -320,7 +320,7 @@ Deno.test("AgentBuffer caps DuckDB's memory at 64 MiB unless told otherwise", as
       await buffer.close();
     }
   };
-  assertEquals(await setting({}), "64.0 MiB");
+  assertEquals(await setting({}), "16.0 MiB");
   assertEquals(await setting({ memoryLimitMiB: 256 }), "256.0 MiB");
 });
 
