@@ -2,8 +2,9 @@
  * Splits an agent's memory into the parts its `/metrics` shows, sampled while
  * a benchmark runs: DuckDB's own allocator (allocated, resident), the V8 heap
  * (used and committed), the memory behind ArrayBuffers (external) and glibc's
- * heap (in use, kept free). RSS minus those is mostly thread stacks, code
- * pages and what glibc mapped on its own.
+ * heap (in use, kept free, and chunks mapped on their own). The parts overlap
+ * (external memory lives in glibc's heap); RSS minus them is mostly thread
+ * stacks and code pages.
  *
  * @module
  */
@@ -17,6 +18,8 @@ export interface MemoryParts {
   externalMiB?: number;
   mallocInUseMiB?: number;
   mallocFreeMiB?: number;
+  /** glibc's chunks mapped on their own (at least `MALLOC_MMAP_THRESHOLD_`, 64 KiB in the unit). */
+  mallocMmappedMiB?: number;
 }
 
 /** A running sampler; `stop()` returns the medians and may be called twice. */
@@ -37,6 +40,7 @@ const PARTS: [keyof MemoryParts, string, string][] = [
   ["externalMiB", "nodejs_external_memory_bytes", "external"],
   ["mallocInUseMiB", 'tributary_agent_malloc_bytes{state="in_use"}', "glibc in use"],
   ["mallocFreeMiB", 'tributary_agent_malloc_bytes{state="free"}', "glibc free"],
+  ["mallocMmappedMiB", 'tributary_agent_malloc_bytes{state="mmapped"}', "glibc mmapped"],
 ];
 
 /** The parts in one `/metrics` page, MiB. */
@@ -78,12 +82,20 @@ export function startMemoryPartsSampler(agentUrl: string, intervalMs = 1000): Me
   };
 }
 
-/** "; by part, idle → median draining (MiB): ..." for the parts both samplers saw. */
-export function describeParts(idle?: MemoryParts, draining?: MemoryParts): string {
+/**
+ * "; by part, idle → first 30 s → median draining (MiB): ..." for the parts
+ * every stage saw; `stages` are [name, medians] in order, and a stage with no
+ * medians is left out.
+ */
+export function describeParts(stages: [string, MemoryParts | undefined][]): string {
+  const seen = stages.filter((s): s is [string, MemoryParts] => s[1] !== undefined);
+  if (seen.length < 2) return "";
   const shown = PARTS.flatMap(([part, , name]) => {
-    const a = idle?.[part];
-    const b = draining?.[part];
-    return a === undefined || b === undefined ? [] : [`${name} ${a.toFixed(1)} → ${b.toFixed(1)}`];
+    const values = seen.map(([, parts]) => parts[part]);
+    return values.some((v) => v === undefined)
+      ? []
+      : [`${name} ${values.map((v) => v!.toFixed(1)).join(" → ")}`];
   });
-  return shown.length === 0 ? "" : `; by part, idle → median draining (MiB): ${shown.join(", ")}`;
+  const header = seen.map(([stage]) => stage).join(" → ");
+  return shown.length === 0 ? "" : `; by part, ${header} (MiB): ${shown.join(", ")}`;
 }

@@ -140,12 +140,16 @@ export interface DrainFigures {
   drainMedianRssMiB: number;
   /** Every RSS sample during the drain (only in `--json`). */
   rssTrace?: RssSample[];
-  /** The agent's memory by part (its `/metrics`), idle and median while draining. */
+  /** The agent's memory by part (its `/metrics`): idle, the drain's first 30 s, the whole drain (medians). */
   idleParts?: MemoryParts;
+  earlyParts?: MemoryParts;
   drainParts?: MemoryParts;
   /** The agent's "DuckDB memory limit raised" warnings: a limit too low for the drain. */
   memoryLimitRaises?: string[];
 }
+
+/** How long the drain's start is sampled on its own, ms. */
+const EARLY_DRAIN_MS = 30_000;
 
 /** A prefilled buffer file, copied for each run. */
 export interface Backlog {
@@ -281,12 +285,17 @@ export async function runDrain(
     const idleParts = await idlePartsSampler.stop();
     const sampler = startRssSampler(agent.pid);
     const partsSampler = startMemoryPartsSampler(agentUrl);
+    // The drain's start on its own: a step there is not a growth with the rows drained.
+    const earlySampler = startMemoryPartsSampler(agentUrl, 500);
+    const earlyTimer = setTimeout(() => void earlySampler.stop(), EARLY_DRAIN_MS);
     const started = performance.now();
     proxy.restore();
     await waitForRows(hubUrl, backlog.rowsPerKind, 3_600_000);
     const seconds = (performance.now() - started) / 1000;
     const rss = sampler.stop();
     const drainParts = await partsSampler.stop();
+    clearTimeout(earlyTimer);
+    const earlyParts = await earlySampler.stop();
     const memoryLimitRaises = agent.stderr().split("\n")
       .filter((line) => line.includes("memory limit raised"));
     const wire = await wireBytes(hubUrl);
@@ -307,6 +316,7 @@ export async function runDrain(
       drainMedianRssMiB: rss.medianMiB,
       rssTrace: rss.trace,
       idleParts,
+      earlyParts,
       drainParts,
       memoryLimitRaises,
     };
@@ -325,7 +335,11 @@ function describe(f: DrainFigures): string {
     `agent RSS idle ${f.idleRssMiB.toFixed(1)} MiB, peak ${f.peakRssMiB.toFixed(1)} MiB ` +
     `(+${(f.peakRssMiB - f.idleRssMiB).toFixed(1)}), median while draining ` +
     `${f.drainMedianRssMiB.toFixed(1)} MiB (+${(f.drainMedianRssMiB - f.idleRssMiB).toFixed(1)})` +
-    describeParts(f.idleParts, f.drainParts) +
+    describeParts([
+      ["idle", f.idleParts],
+      [`first ${EARLY_DRAIN_MS / 1000} s`, f.earlyParts],
+      ["median draining", f.drainParts],
+    ]) +
     (f.memoryLimitRaises?.length
       ? `; DuckDB memory limit raised: ${f.memoryLimitRaises.join(" ")}`
       : "");
