@@ -298,7 +298,7 @@ class StreamShipper {
         await this.#resend(retry);
       } catch (error) {
         // The cursor is past this range: dropped from the queue here, its rows
-        // would wait for the next restart. It goes back, still first in line.
+        // would wait for the next restart. It goes back, in seq order.
         this.#insertRetry(retry);
         throw error;
       }
