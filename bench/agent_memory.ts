@@ -25,6 +25,8 @@ export interface MemoryParts {
 /** A running sampler; `stop()` returns the medians and may be called twice. */
 export interface MemoryPartsSampler {
   stop(): Promise<MemoryParts>;
+  /** The medians of the samples taken within `ms` of the start (after `stop()`: all are in). */
+  firstMedians(ms: number): MemoryParts;
 }
 
 /** Each part: the series it comes from, and its name in a report (in report order). */
@@ -55,12 +57,14 @@ export function memoryParts(page: string): MemoryParts {
 
 /** Scrapes `${agentUrl}/metrics` every `intervalMs` (default 1 s). */
 export function startMemoryPartsSampler(agentUrl: string, intervalMs = 1000): MemoryPartsSampler {
-  const samples: MemoryParts[] = [];
+  const started = performance.now();
+  const samples: { atMs: number; parts: MemoryParts }[] = [];
   const scrapes = new Set<Promise<void>>();
   const take = () => {
+    const atMs = performance.now() - started;
     const scrape = fetch(`${agentUrl}/metrics`, { signal: AbortSignal.timeout(5000) })
       .then((r) => r.text())
-      .then((page) => void samples.push(memoryParts(page)))
+      .then((page) => void samples.push({ atMs, parts: memoryParts(page) }))
       .catch(() => {}) // A scrape missed while the agent is busy: the median does without it.
       .finally(() => scrapes.delete(scrape));
     scrapes.add(scrape);
@@ -71,15 +75,23 @@ export function startMemoryPartsSampler(agentUrl: string, intervalMs = 1000): Me
     async stop() {
       clearInterval(timer);
       await Promise.all([...scrapes]);
-      const medians: MemoryParts = {};
-      for (const [part] of PARTS) {
-        const values = samples.map((s) => s[part]).filter((v): v is number => v !== undefined)
-          .sort((a, b) => a - b);
-        if (values.length > 0) medians[part] = values[Math.floor(values.length / 2)];
-      }
-      return medians;
+      return medians(samples.map((s) => s.parts));
+    },
+    firstMedians(ms) {
+      return medians(samples.filter((s) => s.atMs <= ms).map((s) => s.parts));
     },
   };
+}
+
+/** Each part's median over `samples`; a part no sample has is left out. */
+function medians(samples: MemoryParts[]): MemoryParts {
+  const out: MemoryParts = {};
+  for (const [part] of PARTS) {
+    const values = samples.map((s) => s[part]).filter((v): v is number => v !== undefined)
+      .sort((a, b) => a - b);
+    if (values.length > 0) out[part] = values[Math.floor(values.length / 2)];
+  }
+  return out;
 }
 
 /**

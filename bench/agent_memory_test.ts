@@ -1,5 +1,5 @@
 import { assertEquals } from "@tributary/shared/testing/asserts";
-import { describeParts, memoryParts } from "./agent_memory.ts";
+import { describeParts, memoryParts, startMemoryPartsSampler } from "./agent_memory.ts";
 
 Deno.test("memoryParts reads DuckDB's, V8's and glibc's bytes from a metrics page, in MiB", () => {
   const page = [
@@ -39,4 +39,21 @@ Deno.test("describeParts lines up the parts every stage saw, in stage order", ()
     "; by part, idle → median draining (MiB): V8 heap 30.0 → 32.3, glibc in use 20.0 → 40.0",
   );
   assertEquals(describeParts([["idle", idle], ["median draining", undefined]]), "");
+});
+
+Deno.test("startMemoryPartsSampler gives the medians of all scrapes and of the first ones", async () => {
+  let scrapes = 0;
+  // The first scrape sees 1 MiB of V8 heap, every later one 3 MiB.
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response(`nodejs_heap_size_used_bytes ${++scrapes === 1 ? 1048576 : 3145728}\n`),
+  );
+  try {
+    const sampler = startMemoryPartsSampler(`http://127.0.0.1:${server.addr.port}`, 20);
+    await new Promise((r) => setTimeout(r, 200));
+    assertEquals(await sampler.stop(), { v8HeapMiB: 3 });
+    assertEquals(sampler.firstMedians(10), { v8HeapMiB: 1 }); // only the first (at ~0 ms; the next at 20)
+  } finally {
+    await server.shutdown();
+  }
 });

@@ -285,17 +285,14 @@ export async function runDrain(
     const idleParts = await idlePartsSampler.stop();
     const sampler = startRssSampler(agent.pid);
     const partsSampler = startMemoryPartsSampler(agentUrl);
-    // The drain's start on its own: a step there is not a growth with the rows drained.
-    const earlySampler = startMemoryPartsSampler(agentUrl, 500);
-    const earlyTimer = setTimeout(() => void earlySampler.stop(), EARLY_DRAIN_MS);
     const started = performance.now();
     proxy.restore();
     await waitForRows(hubUrl, backlog.rowsPerKind, 3_600_000);
     const seconds = (performance.now() - started) / 1000;
     const rss = sampler.stop();
     const drainParts = await partsSampler.stop();
-    clearTimeout(earlyTimer);
-    const earlyParts = await earlySampler.stop();
+    // The drain's start on its own: a step there is not a growth with the rows drained.
+    const earlyParts = partsSampler.firstMedians(EARLY_DRAIN_MS);
     const memoryLimitRaises = agent.stderr().split("\n")
       .filter((line) => line.includes("memory limit raised"));
     const wire = await wireBytes(hubUrl);
