@@ -25,8 +25,11 @@ export interface MemoryParts {
 /** A running sampler; `stop()` returns the medians and may be called twice. */
 export interface MemoryPartsSampler {
   stop(): Promise<MemoryParts>;
-  /** The medians of the samples taken within `ms` of the start (after `stop()`: all are in). */
-  firstMedians(ms: number): MemoryParts;
+  /**
+   * The medians of the samples taken from `fromMs` (inclusive) to `toMs`
+   * (exclusive) after the start; after `stop()` every sample is in.
+   */
+  windowMedians(fromMs: number, toMs: number): MemoryParts;
 }
 
 /** Each part: the series it comes from, and its name in a report (in report order). */
@@ -77,8 +80,8 @@ export function startMemoryPartsSampler(agentUrl: string, intervalMs = 1000): Me
       await Promise.all([...scrapes]);
       return medians(samples.map((s) => s.parts));
     },
-    firstMedians(ms) {
-      return medians(samples.filter((s) => s.atMs <= ms).map((s) => s.parts));
+    windowMedians(fromMs, toMs) {
+      return medians(samples.filter((s) => s.atMs >= fromMs && s.atMs < toMs).map((s) => s.parts));
     },
   };
 }

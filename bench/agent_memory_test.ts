@@ -41,7 +41,7 @@ Deno.test("describeParts lines up the parts every stage saw, in stage order", ()
   assertEquals(describeParts([["idle", idle], ["median draining", undefined]]), "");
 });
 
-Deno.test("startMemoryPartsSampler gives the medians of all scrapes and of the first ones", async () => {
+Deno.test("startMemoryPartsSampler gives the medians of all scrapes and of a window of them", async () => {
   let scrapes = 0;
   // The first scrape sees 1 MiB of V8 heap, every later one 3 MiB.
   const server = Deno.serve(
@@ -52,7 +52,8 @@ Deno.test("startMemoryPartsSampler gives the medians of all scrapes and of the f
     const sampler = startMemoryPartsSampler(`http://127.0.0.1:${server.addr.port}`, 20);
     await new Promise((r) => setTimeout(r, 200));
     assertEquals(await sampler.stop(), { v8HeapMiB: 3 });
-    assertEquals(sampler.firstMedians(10), { v8HeapMiB: 1 }); // only the first (at ~0 ms; the next at 20)
+    assertEquals(sampler.windowMedians(0, 10), { v8HeapMiB: 1 }); // only the first (at ~0 ms; the next at 20)
+    assertEquals(sampler.windowMedians(10, 1000), { v8HeapMiB: 3 }); // all but the first
   } finally {
     await server.shutdown();
   }

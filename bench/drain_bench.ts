@@ -13,9 +13,15 @@
  *    per kind is generated once and appended repeatedly (new seqs each time).
  * 2. Mosquitto and the hub start; the agent starts on the prefilled file,
  *    connected to Mosquitto through a TCP proxy that is cut (connections
- *    reset), so it cannot ship. Its RSS over 2 s is the idle figure.
+ *    reset), so it cannot ship. It stays offline for `offlineMs` (60 s), as
+ *    any agent with a backlog has been: reconnecting, and retrying its first
+ *    batch of each stream (read, encoded, refused). Two idle figures, both the
+ *    median RSS of a window: "just started" (1–3 s after it is ready: the
+ *    agent has done nothing yet) and "offline" (the last 5 s before the link
+ *    returns: its steady state while the backlog waits).
  * 3. The proxy is restored; the clock runs until the hub holds every row.
- *    The agent's RSS is sampled every 100 ms meanwhile (peak).
+ *    The agent's RSS is sampled every 100 ms throughout (peak and median
+ *    while draining), its memory parts every second.
  *
  * Bytes counted: "buffer" = the DuckDB file (+ WAL) before the drain; "raw" =
  * the rows' own size (fixed-width fields + text lengths, the buffer's
@@ -41,7 +47,7 @@ import { startTcpProxy } from "../tests/harness/tcp_proxy.ts";
 import { metricSum, waitForRows } from "./hub_figures.ts";
 import { machineSummary } from "./machine.ts";
 import { AGENT_V8_FLAGS } from "../tools/compile.ts";
-import { type RssSample, startRssSampler } from "./rss.ts";
+import { type RssSample, startRssSampler, windowFigures } from "./rss.ts";
 import { describeParts, type MemoryParts, startMemoryPartsSampler } from "./agent_memory.ts";
 
 /** One agent setting to drain with; several are compared in the same run. */
@@ -134,14 +140,23 @@ export interface DrainFigures {
   bufferMiBPerSecond: number;
   rawMiBPerSecond: number;
   wireMiBPerSecond: number;
-  idleRssMiB: number;
+  /** Median RSS 1–3 s after the agent is ready, before it has done anything. */
+  startIdleRssMiB: number;
+  /** Median RSS over the last 5 s of its time offline: its steady state with a backlog waiting. */
+  offlineIdleRssMiB: number;
   peakRssMiB: number;
   /** Median of the samples during the drain: the plateau, less sensitive to one spike than the peak. */
   drainMedianRssMiB: number;
-  /** Every RSS sample during the drain (only in `--json`). */
+  /** Every RSS sample from the agent's start to the drain's end (only in `--json`). */
   rssTrace?: RssSample[];
-  /** The agent's memory by part (its `/metrics`): idle, the drain's first 30 s, the whole drain (medians). */
-  idleParts?: MemoryParts;
+  /** When the link came back, ms into `rssTrace`. */
+  restoredAtMs?: number;
+  /**
+   * The agent's memory by part (its `/metrics`, medians): just started,
+   * offline, the drain's first 30 s, the whole drain.
+   */
+  startParts?: MemoryParts;
+  offlineParts?: MemoryParts;
   earlyParts?: MemoryParts;
   drainParts?: MemoryParts;
   /** The agent's "DuckDB memory limit raised" warnings: a limit too low for the drain. */
@@ -150,6 +165,10 @@ export interface DrainFigures {
 
 /** How long the drain's start is sampled on its own, ms. */
 const EARLY_DRAIN_MS = 30_000;
+/** The "just started" idle window, ms after the agent is ready. */
+const START_IDLE_MS: [number, number] = [1000, 3000];
+/** The "offline" idle window: this many ms before the link comes back. */
+const OFFLINE_IDLE_WINDOW_MS = 5000;
 
 /** A prefilled buffer file, copied for each run. */
 export interface Backlog {
@@ -231,7 +250,7 @@ export async function runDrain(
   backlog: Backlog,
   variant: DrainVariant,
   workDir: string,
-  idleMs = 2000,
+  offlineMs = 60_000,
 ): Promise<DrainFigures> {
   const hubDir = join(workDir, "hub");
   const agentDir = join(workDir, "agent");
@@ -275,24 +294,25 @@ export async function runDrain(
       cwd: variant.agentRoot,
       readyTimeoutMs: 120_000,
     });
-    // Let start-up settle, then take the idle figure while the link is down.
-    await new Promise((r) => setTimeout(r, 1000));
-    const agentUrl = String(agent.ready.http);
-    const idleSampler = startRssSampler(agent.pid);
-    const idlePartsSampler = startMemoryPartsSampler(agentUrl, 500);
-    await new Promise((r) => setTimeout(r, idleMs));
-    const idle = idleSampler.stop();
-    const idleParts = await idlePartsSampler.stop();
-    const sampler = startRssSampler(agent.pid);
-    const partsSampler = startMemoryPartsSampler(agentUrl);
-    const started = performance.now();
+    // One sampler of each kind from the start to the end (the windows are cut
+    // out afterwards), so no extra scraping lands on any window.
+    const rssSampler = startRssSampler(agent.pid);
+    const partsSampler = startMemoryPartsSampler(String(agent.ready.http));
+    const sampling = performance.now();
+    await new Promise((r) => setTimeout(r, offlineMs)); // The link is down meanwhile.
+    const restoredAtMs = performance.now() - sampling;
     proxy.restore();
     await waitForRows(hubUrl, backlog.rowsPerKind, 3_600_000);
-    const seconds = (performance.now() - started) / 1000;
-    const rss = sampler.stop();
-    const drainParts = await partsSampler.stop();
+    const seconds = (performance.now() - sampling - restoredAtMs) / 1000;
+    const rss = rssSampler.stop();
+    await partsSampler.stop();
+    const offlineIdle: [number, number] = [restoredAtMs - OFFLINE_IDLE_WINDOW_MS, restoredAtMs];
+    const draining = windowFigures(rss.trace, restoredAtMs, Infinity);
+    const startParts = partsSampler.windowMedians(...START_IDLE_MS);
+    const offlineParts = partsSampler.windowMedians(...offlineIdle);
     // The drain's start on its own: a step there is not a growth with the rows drained.
-    const earlyParts = partsSampler.firstMedians(EARLY_DRAIN_MS);
+    const earlyParts = partsSampler.windowMedians(restoredAtMs, restoredAtMs + EARLY_DRAIN_MS);
+    const drainParts = partsSampler.windowMedians(restoredAtMs, Infinity);
     const memoryLimitRaises = agent.stderr().split("\n")
       .filter((line) => line.includes("memory limit raised"));
     const wire = await wireBytes(hubUrl);
@@ -308,11 +328,14 @@ export async function runDrain(
       bufferMiBPerSecond: backlog.bufferBytes / MiB / seconds,
       rawMiBPerSecond: backlog.rawBytes / MiB / seconds,
       wireMiBPerSecond: wire / MiB / seconds,
-      idleRssMiB: idle.medianMiB,
-      peakRssMiB: rss.peakMiB,
-      drainMedianRssMiB: rss.medianMiB,
+      startIdleRssMiB: windowFigures(rss.trace, ...START_IDLE_MS).medianMiB,
+      offlineIdleRssMiB: windowFigures(rss.trace, ...offlineIdle).medianMiB,
+      peakRssMiB: draining.peakMiB,
+      drainMedianRssMiB: draining.medianMiB,
       rssTrace: rss.trace,
-      idleParts,
+      restoredAtMs,
+      startParts,
+      offlineParts,
       earlyParts,
       drainParts,
       memoryLimitRaises,
@@ -325,15 +348,23 @@ export async function runDrain(
   }
 }
 
+/** "+A over just started, +B over offline" for a drain figure. */
+function overIdle(f: DrainFigures, mib: number): string {
+  const plus = (idle: number) => `${mib >= idle ? "+" : ""}${(mib - idle).toFixed(1)}`;
+  return `${plus(f.startIdleRssMiB)} over just started, ${plus(f.offlineIdleRssMiB)} over offline`;
+}
+
 function describe(f: DrainFigures): string {
   return `${f.variant}: ${f.rows} rows in ${f.seconds.toFixed(1)} s = ` +
     `${Math.round(f.rowsPerSecond)} rows/s; buffer ${f.bufferMiBPerSecond.toFixed(2)} MiB/s, ` +
     `raw ${f.rawMiBPerSecond.toFixed(2)} MiB/s, wire ${f.wireMiBPerSecond.toFixed(2)} MiB/s; ` +
-    `agent RSS idle ${f.idleRssMiB.toFixed(1)} MiB, peak ${f.peakRssMiB.toFixed(1)} MiB ` +
-    `(+${(f.peakRssMiB - f.idleRssMiB).toFixed(1)}), median while draining ` +
-    `${f.drainMedianRssMiB.toFixed(1)} MiB (+${(f.drainMedianRssMiB - f.idleRssMiB).toFixed(1)})` +
+    `agent RSS just started ${f.startIdleRssMiB.toFixed(1)} MiB, offline ` +
+    `${f.offlineIdleRssMiB.toFixed(1)} MiB; draining: peak ${f.peakRssMiB.toFixed(1)} MiB ` +
+    `(${overIdle(f, f.peakRssMiB)}), median ${f.drainMedianRssMiB.toFixed(1)} MiB ` +
+    `(${overIdle(f, f.drainMedianRssMiB)})` +
     describeParts([
-      ["idle", f.idleParts],
+      ["just started", f.startParts],
+      ["offline", f.offlineParts],
       [`first ${EARLY_DRAIN_MS / 1000} s`, f.earlyParts],
       ["median draining", f.drainParts],
     ]) +
@@ -399,7 +430,8 @@ export async function drainSection(options: DrainSectionOptions): Promise<DrainF
             bufferMiBPerSecond: pick("bufferMiBPerSecond"),
             rawMiBPerSecond: pick("rawMiBPerSecond"),
             wireMiBPerSecond: pick("wireMiBPerSecond"),
-            idleRssMiB: pick("idleRssMiB"),
+            startIdleRssMiB: pick("startIdleRssMiB"),
+            offlineIdleRssMiB: pick("offlineIdleRssMiB"),
             peakRssMiB: pick("peakRssMiB"),
             drainMedianRssMiB: pick("drainMedianRssMiB"),
           })

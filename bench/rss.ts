@@ -47,6 +47,21 @@ function readRss(pid: number): { rssKiB: number; anonKiB: number } | undefined {
   return Number.isFinite(rssKiB) ? { rssKiB, anonKiB: field("RssAnon") } : undefined;
 }
 
+/** Peak and median of the samples taken from `fromMs` (inclusive) to `toMs` (exclusive), in MiB. */
+export function windowFigures(
+  trace: RssSample[],
+  fromMs: number,
+  toMs: number,
+): { peakMiB: number; medianMiB: number; samples: number } {
+  const kib = trace.filter((s) => s.ms >= fromMs && s.ms < toMs).map((s) => s.rssKiB)
+    .sort((a, b) => a - b);
+  return {
+    peakMiB: Math.max(0, ...kib) / 1024,
+    medianMiB: (kib[Math.floor(kib.length / 2)] ?? 0) / 1024,
+    samples: kib.length,
+  };
+}
+
 /** Starts sampling `pid` every `intervalMs` (default 100 ms). */
 export function startRssSampler(pid: number, intervalMs = 100): RssSampler {
   const samples: number[] = [];
