@@ -189,6 +189,7 @@ export async function startAgent(
       retryMaxMs: s.retry_max_ms,
       drainTimeoutMs: s.drain_timeout_ms,
       maxBytesPerSec: s.max_bytes_per_sec,
+      stallWarnMs: s.stall_warn_ms,
     });
     cleanups.push(() => shipper.stop());
     await shipper.start();

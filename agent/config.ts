@@ -89,6 +89,8 @@ export interface ShipperSection {
   drain_timeout_ms: number;
   /** Cap on bytes handed to the transport per second, all streams together; 0 = unlimited. @default 0 */
   max_bytes_per_sec: number;
+  /** Warn when a stream with rows to ship has had none confirmed this long, in ms; 0 = never. @default 60000 */
+  stall_warn_ms: number;
 }
 
 /** The whole validated config. */
@@ -114,6 +116,7 @@ export const DEFAULTS = {
     retry_max_ms: 10_000,
     drain_timeout_ms: 5000,
     max_bytes_per_sec: 0,
+    stall_warn_ms: 60_000,
   },
   buffer: {
     max_bytes: 1_073_741_824,
@@ -241,6 +244,10 @@ export function validateConfig(
       d.max_bytes_per_sec,
       { min: 0, max: 10_000_000_000 },
     ),
+    stall_warn_ms: readInt(s.stall_warn_ms, "shipper.stall_warn_ms", d.stall_warn_ms, {
+      min: 0,
+      max: 86_400_000,
+    }),
   };
   if (shipper.retry_max_ms < shipper.retry_initial_ms) {
     throw new ConfigError(

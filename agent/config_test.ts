@@ -106,6 +106,10 @@ Deno.test("parseConfig errors name the field, the value and what is allowed", ()
     ],
     [`${minimal}[shipper]\nin_flight = 2.5`, "shipper.in_flight: got 2.5"],
     [
+      `${minimal}[shipper]\nstall_warn_ms = -1`,
+      "shipper.stall_warn_ms: got -1, expected an integer from 0 to 86400000",
+    ],
+    [
       `${minimal}[shipper]\nretry_initial_ms = 500\nretry_max_ms = 100`,
       "shipper.retry_max_ms: got 100, expected at least",
     ],

@@ -24,6 +24,11 @@
  * - With `maxBytesPerSec`, one {@linkcode TokenBucket} shared by all streams
  *   paces the bytes handed to the transport (see `rate_limit.ts` for the burst
  *   allowance).
+ * - A stream with rows to ship that has had none confirmed for `stallWarnMs`
+ *   logs a warning with what it is doing (waiting for confirmations, backing
+ *   off, stuck in a buffer call...) and repeats it every `stallWarnMs` until
+ *   rows move again: an outage, a slow hub or a bug is visible in the log, not
+ *   silent.
  *
  * @module
  */
@@ -74,6 +79,11 @@ export interface ShipperOptions {
   maxBytesPerSec?: number;
   /** Bucket size of the cap, in bytes. @default maxBytesPerSec / 4 */
   burstBytes?: number;
+  /**
+   * Warn when a stream with rows to ship has had none confirmed for this
+   * long, in ms; 0 never warns. @default 60000
+   */
+  stallWarnMs?: number;
 }
 
 /** Counters of one stream. */
@@ -97,7 +107,9 @@ export class Shipper {
   readonly #drainTimeoutMs: number;
   readonly #log: Logger;
   readonly #abort = new AbortController();
+  readonly #stallWarnMs: number;
   #loops: Promise<void>[] | undefined;
+  #stallTimer: ReturnType<typeof setInterval> | undefined;
   #stopped = false;
 
   constructor(options: ShipperOptions) {
@@ -128,6 +140,12 @@ export class Shipper {
       (options.streams ?? KINDS).map((kind) => [kind, new StreamShipper(kind, settings)]),
     );
     this.#drainTimeoutMs = options.drainTimeoutMs ?? 5000;
+    this.#stallWarnMs = options.stallWarnMs ?? 60_000;
+    if (!(this.#stallWarnMs >= 0) || !Number.isFinite(this.#stallWarnMs)) {
+      throw new RangeError(
+        `Shipper: stallWarnMs must be a finite number >= 0 (0 = never warn), got ${this.#stallWarnMs}`,
+      );
+    }
     this.#log = options.log;
   }
 
@@ -135,8 +153,18 @@ export class Shipper {
   start(): Promise<void> {
     if (this.#loops === undefined && !this.#stopped) {
       this.#loops = [...this.#streams.values()].map((s) => s.run());
+      if (this.#stallWarnMs > 0) {
+        // Checked a few times per period, so a warning comes at most a quarter late.
+        const every = Math.min(10_000, Math.max(10, this.#stallWarnMs / 4));
+        this.#stallTimer = setInterval(() => this.#checkStalls(), every);
+      }
     }
     return Promise.resolve();
+  }
+
+  #checkStalls(): void {
+    const now = performance.now();
+    for (const stream of this.#streams.values()) stream.checkStall(now, this.#stallWarnMs);
   }
 
   /** Tells the shipper that rows were appended to `kind`, so an idle stream reads now. */
@@ -159,6 +187,7 @@ export class Shipper {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    clearInterval(this.#stallTimer);
     // Sends still waiting for bandwidth are not started; their ranges stay pending.
     this.#abort.abort();
     for (const s of this.#streams.values()) s.stop();
@@ -205,6 +234,19 @@ interface InFlightBatch {
   seq: BigInt64Array;
 }
 
+/**
+ * What a stream's loop is doing: named in a stall warning. "idle" means it
+ * found no rows to ship, so it cannot be stalled.
+ */
+type Activity =
+  | "starting"
+  | "reading the buffer"
+  | "marking a batch pending"
+  | "lingering for more rows"
+  | "waiting for confirmations"
+  | "backing off after a failure"
+  | "idle";
+
 /** The shipping loop of one stream. */
 class StreamShipper {
   readonly counters: StreamCounters = {
@@ -217,7 +259,8 @@ class StreamShipper {
   readonly #kind: Kind;
   readonly #s: StreamSettings;
   readonly #log: Logger;
-  readonly #inflight = new Set<Promise<void>>();
+  /** Sends awaiting confirmation, with when each was launched (performance.now()). */
+  readonly #inflight = new Map<Promise<void>, number>();
   /** Ranges to resend with exactly these bounds, ascending. */
   #retry: SeqRange[] = [];
   /** Highest seq already placed in a batch. */
@@ -230,6 +273,13 @@ class StreamShipper {
   #woken = false;
   #stopSignal: Promise<void>;
   #signalStop: () => void = () => {};
+  #activity: Activity = "starting";
+  #activitySince = performance.now();
+  /** When rows last moved (a batch confirmed, or nothing left to ship). */
+  #progressAt = performance.now();
+  /** When the current stall was last warned about; undefined when not stalled. */
+  #stallWarnedAt: number | undefined;
+  #lastFailure: string | undefined;
 
   constructor(kind: Kind, settings: StreamSettings) {
     this.#kind = kind;
@@ -242,6 +292,47 @@ class StreamShipper {
   wake(): void {
     this.#woken = true;
     this.#interrupt?.();
+  }
+
+  /**
+   * Warns when this stream has rows to ship but none were confirmed for
+   * `warnMs` (again every `warnMs` while that lasts), and says when rows move
+   * again after a warning.
+   */
+  checkStall(now: number, warnMs: number): void {
+    const stalledMs = now - this.#progressAt;
+    if (this.#activity === "idle" || this.#stopping || stalledMs < warnMs) return;
+    if (this.#stallWarnedAt !== undefined && now - this.#stallWarnedAt < warnMs) return;
+    this.#stallWarnedAt = now;
+    const oldest = Math.min(...this.#inflight.values());
+    this.#log.warn("stream has had no rows confirmed for a while", {
+      stalled_s: Math.round(stalledMs / 1000),
+      doing: this.#activity,
+      doing_for_s: Math.round((now - this.#activitySince) / 1000),
+      in_flight: this.#inflight.size,
+      oldest_in_flight_s: this.#inflight.size > 0 ? Math.round((now - oldest) / 1000) : null,
+      queued_for_resend: this.#retry.length,
+      last_failure: this.#lastFailure ?? null,
+      next_seq: this.#cursor + 1n,
+    });
+  }
+
+  #doing(activity: Activity): void {
+    if (activity === this.#activity) return;
+    this.#activity = activity;
+    this.#activitySince = performance.now();
+  }
+
+  /** Rows moved (or there are none left): the stall clock starts again. */
+  #progressed(): void {
+    const now = performance.now();
+    if (this.#stallWarnedAt !== undefined) {
+      this.#log.info("stream is shipping again", {
+        stalled_s: Math.round((now - this.#progressAt) / 1000),
+      });
+      this.#stallWarnedAt = undefined;
+    }
+    this.#progressAt = now;
   }
 
   stop(): void {
@@ -272,13 +363,15 @@ class StreamShipper {
         this.#failed = true;
       }
     }
-    await Promise.allSettled([...this.#inflight]);
+    await Promise.allSettled([...this.#inflight.keys()]);
   }
 
   async #step(): Promise<void> {
     if (this.#failed) {
-      await Promise.allSettled([...this.#inflight]);
+      this.#doing("waiting for confirmations");
+      await Promise.allSettled([...this.#inflight.keys()]);
       if (this.#stopping) return;
+      this.#doing("backing off after a failure");
       const delay = backoffDelay(this.#attempt++, {
         initialMs: this.#s.retryInitialMs,
         maxMs: this.#s.retryMaxMs,
@@ -289,11 +382,13 @@ class StreamShipper {
       return;
     }
     if (this.#inflight.size >= this.#s.inFlight) {
-      await Promise.race([...this.#inflight, this.#stopSignal]);
+      this.#doing("waiting for confirmations");
+      await Promise.race([...this.#inflight.keys(), this.#stopSignal]);
       return;
     }
     const retry = this.#retry.shift();
     if (retry !== undefined) {
+      this.#doing("reading the buffer");
       try {
         await this.#resend(retry);
       } catch (error) {
@@ -306,8 +401,16 @@ class StreamShipper {
     }
     // Cleared before the read, so a wake during the read is not lost.
     this.#woken = false;
+    this.#doing("reading the buffer");
     let batch = await this.#s.buffer.readBatch(this.#kind, this.#cursor, this.#batchRows);
     if (batch === undefined) {
+      if (this.#inflight.size === 0) {
+        // Everything read was confirmed: nothing waits, so nothing is stalled.
+        this.#doing("idle");
+        this.#progressed();
+      } else {
+        this.#doing("waiting for confirmations");
+      }
       await this.#sleep(this.#s.idlePollMs, true);
       return;
     }
@@ -315,12 +418,14 @@ class StreamShipper {
       const oldest = (batch.columns.recv_ts as BigInt64Array)[0]!;
       const ageMs = Number(nowNs() - oldest) / 1e6;
       if (ageMs < this.#s.lingerMs) {
+        this.#doing("lingering for more rows");
         await this.#sleep(this.#s.lingerMs - ageMs, false);
         if (this.#stopping) return;
         batch = await this.#s.buffer.readBatch(this.#kind, this.#cursor, this.#batchRows) ?? batch;
       }
     }
     const range = { firstSeq: batch.firstSeq, lastSeq: batch.lastSeq };
+    this.#doing("marking a batch pending");
     await this.#s.buffer.markPending(this.#kind, range);
     this.#cursor = batch.lastSeq;
     this.#launch(batch, range);
@@ -338,6 +443,7 @@ class StreamShipper {
     if (batch === undefined) {
       // Its rows are gone (retired by an earlier confirmation): clear the mark.
       await this.#s.buffer.retire(this.#kind, range.firstSeq, range.lastSeq);
+      this.#progressed();
       return;
     }
     this.#launch(batch, range);
@@ -359,7 +465,7 @@ class StreamShipper {
       // An encoder refusal: resending the same rows cannot help.
       p = this.#refused(sent, range, error);
     }
-    this.#inflight.add(p);
+    this.#inflight.set(p, performance.now());
     p.finally(() => this.#inflight.delete(p));
   }
 
@@ -406,6 +512,7 @@ class StreamShipper {
     this.counters.rows_sent += batch.rowCount;
     this.counters.batches_sent++;
     this.counters.bytes_sent += bytes.byteLength;
+    this.#progressed();
     this.#attempt = 0;
     this.#batchRows = Math.min(this.#s.maxBatchRows, this.#batchRows * 2);
   }
@@ -435,6 +542,7 @@ class StreamShipper {
         });
         this.counters.rows_dropped[reason] = (this.counters.rows_dropped[reason] ?? 0) +
           batch.rowCount;
+        this.#progressed(); // The rows left the buffer: counted, not stuck.
         this.#log.error("batch rejected by the hub; its rows are dropped", {
           reason,
           rows: batch.rowCount,
@@ -459,6 +567,7 @@ class StreamShipper {
           dropReason: reason,
         });
         this.counters.rows_dropped[reason] = (this.counters.rows_dropped[reason] ?? 0) + 1;
+        this.#progressed();
         this.#log.error("row can never be sent; dropped", { reason, seq: range.firstSeq, error });
       }
     } catch (bufferError) {
@@ -473,6 +582,7 @@ class StreamShipper {
   }
 
   #countFailure(reason: string): void {
+    this.#lastFailure = reason;
     this.counters.failures[reason] = (this.counters.failures[reason] ?? 0) + 1;
   }
 

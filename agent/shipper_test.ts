@@ -452,3 +452,86 @@ Deno.test("Shipper refuses a negative maxBytesPerSec, naming the value", () => {
   }
   assert(error instanceof RangeError && error.message.includes("got -5"), String(error));
 });
+
+/** A logger keeping each line, parsed. */
+function recordingLog() {
+  const lines: Record<string, unknown>[] = [];
+  return { lines, log: createLogger({ sink: (line) => lines.push(JSON.parse(line)) }) };
+}
+
+const stallWarnings = (lines: Record<string, unknown>[]) =>
+  lines.filter((l) => l.msg === "stream has had no rows confirmed for a while");
+
+Deno.test("Shipper warns about a stream whose batches go unconfirmed, then says when it ships again", async () => {
+  const transport = new FakeTransport();
+  transport.hold = true; // Sent, never confirmed until released.
+  const { lines, log } = recordingLog();
+  const { buffer, shipper } = await setup(transport, { log, stallWarnMs: 100 });
+  try {
+    await buffer.append("readings", readings(3));
+    await shipper.start();
+    await until(() => stallWarnings(lines).length > 0);
+    const [warning] = stallWarnings(lines);
+    assertEquals(
+      [warning!.stream, warning!.doing, warning!.in_flight, warning!.queued_for_resend],
+      ["readings", "waiting for confirmations", 1, 0],
+    );
+    assertEquals(warning!.next_seq, "4"); // Rows 1..3 are in the batch awaiting confirmation.
+    assert(typeof warning!.oldest_in_flight_s === "number");
+    // Repeated while the stall lasts, at most once per stallWarnMs.
+    await until(() => stallWarnings(lines).length >= 2);
+    transport.releaseAll();
+    await until(() => lines.some((l) => l.msg === "stream is shipping again"));
+    const warned = stallWarnings(lines).length;
+    await new Promise((r) => setTimeout(r, 300));
+    assertEquals(stallWarnings(lines).length, warned, "no warning once the rows moved");
+    // The other streams had nothing to ship: never stalled.
+    assertEquals(stallWarnings(lines).filter((l) => l.stream !== "readings"), []);
+  } finally {
+    await shipper.stop();
+    await buffer.close();
+  }
+});
+
+Deno.test("Shipper's stall warning names the last failure of a stream that keeps failing", async () => {
+  const transport = new FakeTransport();
+  transport.refuse = () => new RetryableError("disconnected", "broker unreachable");
+  const { lines, log } = recordingLog();
+  const { buffer, shipper } = await setup(transport, { log, stallWarnMs: 100, retryMaxMs: 20 });
+  try {
+    await buffer.append("readings", readings(3));
+    await shipper.start();
+    await until(() => stallWarnings(lines).length > 0);
+    const [warning] = stallWarnings(lines);
+    assertEquals([warning!.stream, warning!.last_failure], ["readings", "disconnected"]);
+    assertEquals(await backlog(buffer), 3);
+  } finally {
+    await shipper.stop();
+    await buffer.close();
+  }
+});
+
+Deno.test("Shipper with stallWarnMs 0 never warns; a negative one is refused, naming the value", async () => {
+  const transport = new FakeTransport();
+  transport.hold = true;
+  const { lines, log } = recordingLog();
+  const { buffer, shipper } = await setup(transport, { log, stallWarnMs: 0 });
+  try {
+    await buffer.append("readings", readings(3));
+    await shipper.start();
+    await until(() => transport.sent.length === 1);
+    await new Promise((r) => setTimeout(r, 200));
+    assertEquals(stallWarnings(lines), []);
+    transport.releaseAll();
+  } finally {
+    await shipper.stop();
+    await buffer.close();
+  }
+  let error: unknown;
+  try {
+    new Shipper({ buffer, transport, log: quiet, stallWarnMs: -1 });
+  } catch (e) {
+    error = e;
+  }
+  assert(error instanceof RangeError && error.message.includes("got -1"), String(error));
+});
