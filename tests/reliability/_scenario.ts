@@ -182,6 +182,13 @@ export function envSeconds(name: string, fallbackS: number): number {
   return value * 1000;
 }
 
+/**
+ * Scenario agents warn about a stalled stream after 5 s instead of 60, so the
+ * log of a failed run (kept in its dir) says what a stream that stopped
+ * shipping was doing.
+ */
+export const STALL_WARN_MS = 5000;
+
 /** The config files of a scenario's hub and agent, written into its temp dir. */
 export interface ScenarioConfigs {
   hub: (dir: string) => Promise<string>;
@@ -199,7 +206,13 @@ export function mqttScenario(
 ): ScenarioConfigs {
   return {
     hub: (dir) => writeHubConfig(dir, brokerUrl),
-    agent: (dir) => writeAgentConfig({ ...agent, dir, brokerUrl: agent.brokerUrl ?? brokerUrl }),
+    agent: (dir) =>
+      writeAgentConfig({
+        ...agent,
+        dir,
+        brokerUrl: agent.brokerUrl ?? brokerUrl,
+        extraToml: agent.extraToml ?? `[shipper]\nstall_warn_ms = ${STALL_WARN_MS}\n`,
+      }),
   };
 }
 
@@ -228,6 +241,7 @@ export function kafkaScenario(
     agent: (dir) =>
       writeKafkaAgentConfig(dir, "agent", {
         ...agentOptions,
+        shipperExtra: agentOptions.shipperExtra ?? `stall_warn_ms = ${STALL_WARN_MS}`,
         dataDir: join(dir, "agent"),
         bootstrap,
         inputs: simulatorInputs(seeds, limit, rate),

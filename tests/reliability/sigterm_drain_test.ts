@@ -16,6 +16,7 @@ import {
   assertExactlyOnce,
   mqttScenario,
   runScenario,
+  STALL_WARN_MS,
   totalBacklog,
   waitDelivered,
 } from "./_scenario.ts";
@@ -38,7 +39,8 @@ Deno.test("fault: SIGTERM with sends in flight exits 0 within drain_timeout_ms a
       seeds: SEEDS,
       rate: RATE,
       limit: ROWS_PER_KIND,
-      extraToml: `[shipper]\ndrain_timeout_ms = ${DRAIN_TIMEOUT_MS}\n`,
+      extraToml: `[shipper]\ndrain_timeout_ms = ${DRAIN_TIMEOUT_MS}\n` +
+        `stall_warn_ms = ${STALL_WARN_MS}\n`,
     }),
     async (run) => {
       // No hub yet: every batch sent waits for an ack that does not come.
