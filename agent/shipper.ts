@@ -26,9 +26,9 @@
  *   allowance).
  * - A stream with rows to ship that has had none confirmed for `stallWarnMs`
  *   logs a warning with what it is doing (waiting for confirmations, backing
- *   off, stuck in a buffer call...) and repeats it every `stallWarnMs` until
- *   rows move again: an outage, a slow hub or a bug is visible in the log, not
- *   silent.
+ *   off, stuck in a buffer call...), again after twice as long each time (at
+ *   most hourly) until rows move again: an outage, a slow hub or a bug is
+ *   visible in the log, not silent, and a days-long outage does not flood it.
  *
  * @module
  */
@@ -247,6 +247,9 @@ type Activity =
   | "backing off after a failure"
   | "idle";
 
+/** The longest gap between two warnings about one stall, ms (unless `stallWarnMs` is longer). */
+const MAX_STALL_REPEAT_MS = 3_600_000;
+
 /** The shipping loop of one stream. */
 class StreamShipper {
   readonly counters: StreamCounters = {
@@ -279,6 +282,8 @@ class StreamShipper {
   #progressAt = performance.now();
   /** When the current stall was last warned about; undefined when not stalled. */
   #stallWarnedAt: number | undefined;
+  /** How long after the last warning the next one comes; doubles per warning. */
+  #stallRepeatMs = 0;
   #lastFailure: string | undefined;
 
   constructor(kind: Kind, settings: StreamSettings) {
@@ -296,13 +301,22 @@ class StreamShipper {
 
   /**
    * Warns when this stream has rows to ship but none were confirmed for
-   * `warnMs` (again every `warnMs` while that lasts), and says when rows move
-   * again after a warning.
+   * `warnMs`, again after 2, 4, 8... times `warnMs` (at most hourly) while
+   * that lasts, and says when rows move again after a warning.
    */
   checkStall(now: number, warnMs: number): void {
     const stalledMs = now - this.#progressAt;
     if (this.#activity === "idle" || this.#stopping || stalledMs < warnMs) return;
-    if (this.#stallWarnedAt !== undefined && now - this.#stallWarnedAt < warnMs) return;
+    if (this.#stallWarnedAt === undefined) {
+      this.#stallRepeatMs = warnMs;
+    } else if (now - this.#stallWarnedAt < this.#stallRepeatMs) {
+      return;
+    } else {
+      this.#stallRepeatMs = Math.min(
+        2 * this.#stallRepeatMs,
+        Math.max(warnMs, MAX_STALL_REPEAT_MS),
+      );
+    }
     this.#stallWarnedAt = now;
     const oldest = Math.min(...this.#inflight.values());
     this.#log.warn("stream has had no rows confirmed for a while", {

@@ -477,9 +477,13 @@ Deno.test("Shipper warns about a stream whose batches go unconfirmed, then says 
       ["readings", "waiting for confirmations", 1, 0],
     );
     assertEquals(warning!.next_seq, "4"); // Rows 1..3 are in the batch awaiting confirmation.
-    assert(typeof warning!.oldest_in_flight_s === "number");
-    // Repeated while the stall lasts, at most once per stallWarnMs.
-    await until(() => stallWarnings(lines).length >= 2);
+    assert(typeof warning!.oldest_in_flight_s === "number"); // Repeated while the stall lasts, when it reaches 2x and 4x stallWarnMs: gaps double.
+    await until(() => stallWarnings(lines).length >= 3);
+    const at = stallWarnings(lines).map((l) => Date.parse(l.time as string));
+    assert(
+      at[1]! - at[0]! >= 75 && at[2]! - at[1]! >= 175,
+      `warned at ${at.map((t) => t - at[0]!)} ms`,
+    );
     transport.releaseAll();
     await until(() => lines.some((l) => l.msg === "stream is shipping again"));
     const warned = stallWarnings(lines).length;
