@@ -120,12 +120,19 @@ Deno.test("startRestartable restarts on the same dir, stops for good and removes
   const port = getFreePort();
   const dir = await Deno.makeTempDir({ prefix: "tributary-server-process-test-" });
   const launch = async (run: number): Promise<ServerProcess> => {
+    const stderrPath = join(dir, `run-${run}.log`);
     const next = await spawnServer({
       command: Deno.execPath(),
       args: ["eval", LISTENER(port)],
-      stderrPath: join(dir, `run-${run}.log`),
+      stderrPath,
     });
-    const up = await next.waitUntilReady(() => acceptsTcp(port), { timeoutMs: 20_000 });
+    // The port opens before the line is written: wait for both, or a loaded
+    // machine reads an empty log below.
+    const said = async () =>
+      (await Deno.readTextFile(stderrPath).catch(() => "")).includes("listening on");
+    const up = await next.waitUntilReady(async () => await said() && await acceptsTcp(port), {
+      timeoutMs: 20_000,
+    });
     if (up !== "ready") {
       await next.stop("SIGKILL");
       throw new Error(`run ${run} ${up}`);
