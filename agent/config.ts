@@ -88,11 +88,11 @@ export interface ShipperSection {
   /** Longest wait for in-flight sends at shutdown, in ms. @default 5000 */
   drain_timeout_ms: number;
   /** Cap on bytes handed to the transport per second, all streams together; 0 = unlimited. @default 0 */
-  max_bytes_per_sec: number; /**
+  max_bytes_per_sec: number;
+  /**
    * Warn when a stream with rows to ship has had none confirmed this long, in
    * ms (again at 2x, 4x... that, at most hourly); 0 = never. @default 60000
    */
-
   stall_warn_ms: number;
 }
 
