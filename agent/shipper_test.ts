@@ -477,7 +477,8 @@ Deno.test("Shipper warns about a stream whose batches go unconfirmed, then says 
       ["readings", "waiting for confirmations", 1, 0],
     );
     assertEquals(warning!.next_seq, "4"); // Rows 1..3 are in the batch awaiting confirmation.
-    assert(typeof warning!.oldest_in_flight_s === "number"); // Repeated while the stall lasts, when it reaches 2x and 4x stallWarnMs: gaps double.
+    assert(typeof warning!.oldest_in_flight_s === "number");
+    // Repeated while the stall lasts, when it reaches 2x and 4x stallWarnMs: gaps double.
     await until(() => stallWarnings(lines).length >= 3);
     const at = stallWarnings(lines).map((l) => Date.parse(l.time as string));
     assert(
