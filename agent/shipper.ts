@@ -285,6 +285,8 @@ class StreamShipper {
   /** How long after the last warning the next one comes; doubles per warning. */
   #stallRepeatMs = 0;
   #lastFailure: string | undefined;
+  /** The failure reason already warned about in this streak; cleared when rows move. */
+  #warnedFailure: string | undefined;
 
   constructor(kind: Kind, settings: StreamSettings) {
     this.#kind = kind;
@@ -347,6 +349,7 @@ class StreamShipper {
       this.#stallWarnedAt = undefined;
     }
     this.#progressAt = now;
+    this.#warnedFailure = undefined;
   }
 
   stop(): void {
@@ -533,7 +536,13 @@ class StreamShipper {
 
   #retryLater(range: SeqRange, reason: string, error: unknown): void {
     this.#countFailure(reason);
-    this.#log.warn("send failed; will retry", {
+    // A warning for the first failure of a streak (and for a new reason);
+    // repeats go to debug, or an outage would log a line per stream per retry.
+    // They are counted in send_failures_total, and the stall warning reports
+    // the streak's state.
+    const level = reason === this.#warnedFailure ? "debug" : "warn";
+    this.#warnedFailure = reason;
+    this.#log[level]("send failed; will retry", {
       reason,
       first_seq: range.firstSeq,
       last_seq: range.lastSeq,

@@ -540,3 +540,30 @@ Deno.test("Shipper with stallWarnMs 0 never warns; a negative one is refused, na
   }
   assert(error instanceof RangeError && error.message.includes("got -1"), String(error));
 });
+
+Deno.test("Shipper warns once per failure streak; repeats of the same reason go to debug", async () => {
+  const transport = new FakeTransport();
+  let failing = true;
+  transport.refuse = () =>
+    failing ? new RetryableError("disconnected", "broker unreachable") : undefined;
+  const { lines, log } = recordingLog(); // Level info: debug lines are not kept.
+  const { buffer, shipper } = await setup(transport, { log, retryMaxMs: 5 });
+  const sendWarnings = () => lines.filter((l) => l.msg === "send failed; will retry");
+  try {
+    await buffer.append("readings", readings(3));
+    await shipper.start();
+    await until(() => transport.sent.length >= 5);
+    assertEquals(sendWarnings().length, 1, "one warning for five failed sends");
+    failing = false;
+    await until(async () => (await backlog(buffer)) === 0);
+    // Rows moved: the next failure starts a new streak and warns again.
+    failing = true;
+    await buffer.append("readings", readings(2));
+    shipper.wake("readings");
+    await until(() => sendWarnings().length === 2);
+    assertEquals(shipper.counters().readings.failures.disconnected! >= 6, true);
+  } finally {
+    await shipper.stop();
+    await buffer.close();
+  }
+});
