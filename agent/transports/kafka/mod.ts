@@ -333,6 +333,8 @@ export class KafkaTransport implements Transport {
    */
   async #connectLoop(): Promise<void> {
     const kafka = this.#kafka!;
+    // Every attempt of an outage fails alike: warn once (and per new error), repeats at debug.
+    let warned: string | undefined;
     for (let attempt = 0; !this.#stopped; attempt++) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       try {
@@ -361,10 +363,12 @@ export class KafkaTransport implements Transport {
           initialMs: this.#config.reconnect_initial_ms,
           maxMs: this.#config.reconnect_max_ms,
         });
-        this.#ctx.log.warn("kafka connect failed; retrying", {
+        const described = describe(error);
+        this.#ctx.log[described === warned ? "debug" : "warn"]("kafka connect failed; retrying", {
           delay_ms: wait,
-          error: describe(error),
+          error: described,
         });
+        warned = described;
         await new Promise<void>((resolve) => {
           const sleep = setTimeout(resolve, wait);
           this.#wakeConnect = () => {

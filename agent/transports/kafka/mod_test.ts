@@ -49,6 +49,27 @@ Deno.test("KafkaTransport refuses sends while no broker is reachable, and oversi
   await assertRejects(() => t.send(batch(1n, 3n)), RetryableError); // stopped
 });
 
+Deno.test("KafkaTransport warns once about an unreachable broker; the same failure again goes to debug", async () => {
+  const lines: { level: string; msg: string }[] = [];
+  const t = new KafkaTransport({
+    ...defaultKafkaTransportConfig(),
+    brokers: [`127.0.0.1:${getFreePort()}`],
+    reconnect_initial_ms: 20,
+    reconnect_max_ms: 50,
+  }, {
+    agent: "edge-k",
+    log: createLogger({ level: "debug", sink: (line) => lines.push(JSON.parse(line)) }),
+  });
+  await t.start();
+  try {
+    const failed = () => lines.filter((l) => l.msg === "kafka connect failed; retrying");
+    await waitFor(() => failed().length >= 3, { timeoutMs: 30_000 });
+    assertEquals(failed().map((l) => l.level), ["warn", ...failed().slice(1).map(() => "debug")]);
+  } finally {
+    await t.stop();
+  }
+});
+
 Deno.test("KafkaTransport against a real broker", async (s) => {
   await using kafka = await startKafka({ numPartitions: 3 });
   const client = new KafkaClient({ brokers: [kafka.bootstrap], logLevel: logLevel.NOTHING });

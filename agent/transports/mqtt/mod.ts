@@ -81,6 +81,8 @@ export class MqttTransport implements Transport {
   #client: MqttClient | undefined;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #attempt = 0;
+  /** The error message already warned about since the last connect; repeats go to debug. */
+  #warnedError: string | undefined;
   #stopped = false;
 
   constructor(config: MqttConfig, ctx: TransportContext) {
@@ -126,6 +128,7 @@ export class MqttTransport implements Transport {
     if (hubAcks) client.on("message", (topic, payload) => this.#onAck(topic, payload));
     client.on("connect", () => {
       this.#attempt = 0;
+      this.#warnedError = undefined;
       this.#ctx.log.info("mqtt connected", { url: c.url });
       if (!hubAcks) return;
       // Clean session: subscribe on every connect.
@@ -143,7 +146,11 @@ export class MqttTransport implements Transport {
       });
     });
     client.on("error", (error) => {
-      this.#ctx.log.warn("mqtt error", { url: c.url, error });
+      // Every reconnect attempt of an outage fails alike: warn once per
+      // outage (and per new error), the repeats at debug.
+      const level = error.message === this.#warnedError ? "debug" : "warn";
+      this.#warnedError = error.message;
+      this.#ctx.log[level]("mqtt error", { url: c.url, error });
     });
     client.on("close", () => this.#onClose());
     return Promise.resolve();

@@ -97,6 +97,23 @@ Deno.test("MqttTransport.send rejects at once with RetryableError while not conn
   }
 });
 
+Deno.test("MqttTransport warns once about an unreachable broker; the same error again goes to debug", async () => {
+  const broker = await startTestBroker();
+  const url = broker.url;
+  await broker.close(); // nothing listens there now
+  const lines: { level: string; msg: string }[] = [];
+  const log = createLogger({ level: "debug", sink: (line) => lines.push(JSON.parse(line)) });
+  const transport = mqttTransport.create(config(url), { agent: "edge-1", log });
+  try {
+    await transport.start();
+    const errors = () => lines.filter((l) => l.msg === "mqtt error");
+    await until(() => errors().length >= 4); // Reconnect attempts 20-50 ms apart.
+    assertEquals(errors().map((l) => l.level), ["warn", ...errors().slice(1).map(() => "debug")]);
+  } finally {
+    await transport.stop();
+  }
+});
+
 Deno.test("MqttTransport rejects sends awaiting PUBACK when the connection drops, then reconnects", async () => {
   const silent = await startTestBroker({ ack: false });
   const transport = mqttTransport.create(config(silent.url), ctx);
