@@ -421,11 +421,11 @@ class StreamShipper {
     this.#doing("reading the buffer");
     let batch = await this.#s.buffer.readBatch(this.#kind, this.#cursor, this.#batchRows);
     if (batch === undefined) {
-      if (this.#inflight.size === 0) {
+      if (this.#inflight.size === 0 && this.#retry.length === 0 && !this.#failed) {
         // Everything read was confirmed: nothing waits, so nothing is stalled.
         this.#doing("idle");
         this.#progressed();
-      } else {
+      } else if (this.#inflight.size > 0) {
         this.#doing("waiting for confirmations");
       }
       await this.#sleep(this.#s.idlePollMs, true);

@@ -30,6 +30,7 @@ class FakeTransport {
   failures: Error[] = [];
   hold = false;
   refuse: (m: OutgoingBatch) => Error | undefined = () => undefined;
+
   outstanding = 0;
   maxOutstanding = 0;
 
@@ -565,5 +566,54 @@ Deno.test("Shipper warns once per failure streak; repeats of the same reason go 
   } finally {
     await shipper.stop();
     await buffer.close();
+  }
+});
+
+Deno.test("Shipper does not take a failed stream for idle when the failure lands during a read that finds no rows", async () => {
+  const transport = new FakeTransport();
+  transport.hold = true; // The first send waits; the test fails it at the worst moment.
+  const { lines, log } = recordingLog();
+  const real = await AgentBuffer.open({ path: ":memory:", agent: "edge-1" });
+  let failDuringRead = true;
+  // The agent's race, made certain: the send fails while the stream's next read
+  // (which finds no new rows) is under way.
+  const buffer: ShipperOptions["buffer"] = {
+    readBatch: async (...args) => {
+      const batch = await real.readBatch(...args);
+      if (batch === undefined && failDuringRead && transport.held.length > 0) {
+        failDuringRead = false;
+        transport.hold = false;
+        transport.refuse = () => new RetryableError("disconnected", "broker unreachable");
+        transport.held.splice(0)[0]!.reject(new RetryableError("disconnected", "broker gone"));
+        await new Promise((r) => setTimeout(r, 10)); // The shipper sees the failure first.
+      }
+      return batch;
+    },
+    markPending: (...args) => real.markPending(...args),
+    replacePending: (...args) => real.replacePending(...args),
+    pendingRanges: (...args) => real.pendingRanges(...args),
+    retire: (...args) => real.retire(...args),
+  };
+  const shipper = new Shipper({
+    buffer,
+    transport,
+    log,
+    maxBatchRows: 5,
+    lingerMs: 0,
+    retryInitialMs: 1,
+    retryMaxMs: 5,
+    idlePollMs: 20,
+    stallWarnMs: 100,
+  });
+  try {
+    await real.append("readings", readings(3));
+    await shipper.start();
+    await until(() => stallWarnings(lines).length > 0);
+    const sendWarnings = lines.filter((l) => l.msg === "send failed; will retry");
+    assertEquals(sendWarnings.length, 1, "still the same failure streak");
+    assert(transport.sent.length >= 3, `${transport.sent.length} sends`);
+  } finally {
+    await shipper.stop();
+    await real.close();
   }
 });
