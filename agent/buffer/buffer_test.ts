@@ -441,3 +441,19 @@ Deno.test("AgentBuffer reports once when DuckDB has invalidated the database", a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("AgentBuffer.query never runs alongside a write: an append waits for the query", async () => {
+  const buffer = await AgentBuffer.open({ path: ":memory:", agent: "edge-1" });
+  try {
+    const order: string[] = [];
+    // A query slow enough (~1 s) that an unserialized append would finish first.
+    const query = buffer.query("SELECT count(*) FROM range(400000000) t(i) WHERE i % 7 = 3")
+      .then(() => order.push("query"));
+    await new Promise((r) => setTimeout(r, 20)); // The query is under way.
+    const append = buffer.append("readings", readings(0, 10)).then(() => order.push("append"));
+    await Promise.all([query, append]);
+    assertEquals(order, ["query", "append"]);
+  } finally {
+    await buffer.close();
+  }
+});
