@@ -280,10 +280,8 @@ class StreamShipper {
   #activitySince = performance.now();
   /** When rows last moved (a batch confirmed, or nothing left to ship). */
   #progressAt = performance.now();
-  /** When the current stall was last warned about; undefined when not stalled. */
-  #stallWarnedAt: number | undefined;
-  /** How long after the last warning the next one comes; doubles per warning. */
-  #stallRepeatMs = 0;
+  /** How long the current stall must last for the next warning; undefined before the first. */
+  #nextStallWarnMs: number | undefined;
   #lastFailure: string | undefined;
   /** The failure reason already warned about in this streak; cleared when rows move. */
   #warnedFailure: string | undefined;
@@ -308,18 +306,9 @@ class StreamShipper {
    */
   checkStall(now: number, warnMs: number): void {
     const stalledMs = now - this.#progressAt;
-    if (this.#activity === "idle" || this.#stopping || stalledMs < warnMs) return;
-    if (this.#stallWarnedAt === undefined) {
-      this.#stallRepeatMs = warnMs;
-    } else if (now - this.#stallWarnedAt < this.#stallRepeatMs) {
-      return;
-    } else {
-      this.#stallRepeatMs = Math.min(
-        2 * this.#stallRepeatMs,
-        Math.max(warnMs, MAX_STALL_REPEAT_MS),
-      );
-    }
-    this.#stallWarnedAt = now;
+    const due = this.#nextStallWarnMs ?? warnMs;
+    if (this.#activity === "idle" || this.#stopping || stalledMs < due) return;
+    this.#nextStallWarnMs = Math.min(2 * due, due + Math.max(warnMs, MAX_STALL_REPEAT_MS));
     const oldest = Math.min(...this.#inflight.values());
     this.#log.warn("stream has had no rows confirmed for a while", {
       stalled_s: Math.round(stalledMs / 1000),
@@ -342,11 +331,11 @@ class StreamShipper {
   /** Rows moved (or there are none left): the stall clock starts again. */
   #progressed(): void {
     const now = performance.now();
-    if (this.#stallWarnedAt !== undefined) {
+    if (this.#nextStallWarnMs !== undefined) {
       this.#log.info("stream is shipping again", {
         stalled_s: Math.round((now - this.#progressAt) / 1000),
       });
-      this.#stallWarnedAt = undefined;
+      this.#nextStallWarnMs = undefined;
     }
     this.#progressAt = now;
     this.#warnedFailure = undefined;

@@ -594,17 +594,7 @@ Deno.test("Shipper does not take a failed stream for idle when the failure lands
     pendingRanges: (...args) => real.pendingRanges(...args),
     retire: (...args) => real.retire(...args),
   };
-  const shipper = new Shipper({
-    buffer,
-    transport,
-    log,
-    maxBatchRows: 5,
-    lingerMs: 0,
-    retryInitialMs: 1,
-    retryMaxMs: 5,
-    idlePollMs: 20,
-    stallWarnMs: 100,
-  });
+  const { shipper } = await setup(transport, { buffer, log, stallWarnMs: 100 }, real);
   try {
     await real.append("readings", readings(3));
     await shipper.start();

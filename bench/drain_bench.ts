@@ -81,6 +81,14 @@ export function unitEnvironment(unit: URL): Record<string, string> {
   return env;
 }
 
+/** The unit's environment, read once for every deployed variant. */
+const DEPLOYED_ENV = unitEnvironment(AGENT_UNIT);
+
+/** The agent as deployed (compiled agent's V8 flags, the unit's environment), with `buffer` TOML lines. */
+function asDeployed(name: string, buffer?: string): DrainVariant {
+  return { name, denoFlags: ["-A", AGENT_V8_FLAGS], env: DEPLOYED_ENV, buffer };
+}
+
 /** Built-in variants, selectable with `--drain-variants`. */
 export const DRAIN_VARIANTS: Record<string, DrainVariant> = {
   // The agent as `deno run -A agent/main.ts` starts it (tests, demo).
@@ -93,32 +101,11 @@ export const DRAIN_VARIANTS: Record<string, DrainVariant> = {
   // The buffer's heap reclaimer on (agent/buffer/heap_reclaim.ts), V8's default young generation.
   "expose-gc": { name: "expose-gc", denoFlags: ["-A", "--v8-flags=--expose-gc"] },
   // As deployed: the compiled agent's V8 flags and the malloc settings of its systemd unit.
-  deployed: {
-    name: "deployed",
-    denoFlags: ["-A", AGENT_V8_FLAGS],
-    env: unitEnvironment(AGENT_UNIT),
-  },
-  // As deployed, DuckDB's cache capped at 32 MiB.
-  "deployed-32mib": {
-    name: "deployed-32mib",
-    denoFlags: ["-A", AGENT_V8_FLAGS],
-    env: unitEnvironment(AGENT_UNIT),
-    buffer: "memory_limit_mib = 32",
-  },
-  // As deployed, with the DuckDB limit of before session 6 (the default is 16 now).
-  "deployed-64mib": {
-    name: "deployed-64mib",
-    denoFlags: ["-A", AGENT_V8_FLAGS],
-    env: unitEnvironment(AGENT_UNIT),
-    buffer: "memory_limit_mib = 64",
-  },
-  // As deployed, DuckDB's cache capped at 24 MiB.
-  "deployed-24mib": {
-    name: "deployed-24mib",
-    denoFlags: ["-A", AGENT_V8_FLAGS],
-    env: unitEnvironment(AGENT_UNIT),
-    buffer: "memory_limit_mib = 24",
-  },
+  deployed: asDeployed("deployed"),
+  // As deployed, DuckDB's cache capped at 24 or 32 MiB, or 64 (the limit before session 6; 16 now).
+  "deployed-24mib": asDeployed("deployed-24mib", "memory_limit_mib = 24"),
+  "deployed-32mib": asDeployed("deployed-32mib", "memory_limit_mib = 32"),
+  "deployed-64mib": asDeployed("deployed-64mib", "memory_limit_mib = 64"),
   // The shipper's in-flight window: 1 batch per stream instead of 4.
   "in-flight-1": { name: "in-flight-1", shipper: "in_flight = 1" },
   // A hard V8 heap cap: bounds the heap but GC thrashes (2.5x slower, see docs/benchmarks.md).

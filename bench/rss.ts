@@ -64,13 +64,11 @@ export function windowFigures(
 
 /** Starts sampling `pid` every `intervalMs` (default 100 ms). */
 export function startRssSampler(pid: number, intervalMs = 100): RssSampler {
-  const samples: number[] = [];
   const trace: RssSample[] = [];
   const started = performance.now();
   const take = () => {
     const read = readRss(pid);
     if (read === undefined) return;
-    samples.push(read.rssKiB);
     trace.push({ ms: Math.round(performance.now() - started), ...read });
   };
   take();
@@ -82,14 +80,13 @@ export function startRssSampler(pid: number, intervalMs = 100): RssSampler {
         clearInterval(timer);
         timer = undefined;
       }
-      const mib = (kib: number) => kib / 1024;
-      const sorted = [...samples].sort((a, b) => a - b);
+      const { peakMiB, medianMiB } = windowFigures(trace, -Infinity, Infinity);
       return {
-        firstMiB: mib(samples[0] ?? 0),
-        peakMiB: mib(Math.max(0, ...samples)),
-        lastMiB: mib(samples.at(-1) ?? 0),
-        medianMiB: mib(sorted[Math.floor(sorted.length / 2)] ?? 0),
-        samples: samples.length,
+        firstMiB: (trace[0]?.rssKiB ?? 0) / 1024,
+        peakMiB,
+        lastMiB: (trace.at(-1)?.rssKiB ?? 0) / 1024,
+        medianMiB,
+        samples: trace.length,
         trace,
       };
     },
