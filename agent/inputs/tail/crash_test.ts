@@ -76,7 +76,11 @@ Deno.test("tail in a SIGKILLed agent: every line exactly once in the buffer", as
         writer.close();
         writer = await Deno.open(logPath, { append: true, create: true });
       }
-      // Most kills must hit an agent that still has lines to read.
+      // Most kills must hit an agent that still has lines to read: a burst of
+      // ~140 KB (over two of its 64 KiB reads) lands just before the count and
+      // the kill. Without it the agent had often caught up by then, as the count
+      // waits for the append under way (operator queries run between writes).
+      await writeLines(2000);
       const seen = await bufferedLines(String(agent.ready.http));
       if (seen.rows < next) behindAtKill++;
       const exit = await agent.kill();
