@@ -155,6 +155,7 @@ export async function startAgent(
         priorities: b.priorities,
       },
       memoryLimitMiB: b.memory_limit_mib,
+      segmentRows: b.segment_rows,
       onMemoryLimitRaised: ({ fromMiB, toMiB, error }) =>
         log.warn("buffer ran out of memory; DuckDB memory limit raised", {
           from_mib: fromMiB,

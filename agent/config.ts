@@ -30,6 +30,7 @@ import {
   type Priorities,
 } from "./buffer/budget.ts";
 import { DEFAULT_MEMORY_LIMIT_MIB } from "./buffer/buffer.ts";
+import { DEFAULT_SEGMENT_ROWS } from "./buffer/segments.ts";
 
 /** `[buffer]`: the disk budget of the store-and-forward buffer (agent/buffer/budget.ts). */
 export interface BufferSection {
@@ -49,6 +50,12 @@ export interface BufferSection {
    * @default 0
    */
   allocator_decay_ms: number;
+  /**
+   * Seqs per segment table of a stream (see agent/buffer/segments.ts): a
+   * drain's checkpoints write two tables of this size per stream instead of
+   * the whole backlog. @default 983040
+   */
+  segment_rows: number;
 }
 
 /** `[agent]`. */
@@ -128,6 +135,7 @@ export const DEFAULTS = {
     priorities: DEFAULT_PRIORITIES as Priorities,
     memory_limit_mib: DEFAULT_MEMORY_LIMIT_MIB,
     allocator_decay_ms: 0,
+    segment_rows: DEFAULT_SEGMENT_ROWS,
   },
 } as const;
 
@@ -318,5 +326,10 @@ function validateBufferSection(raw: unknown): BufferSection {
       d.allocator_decay_ms,
       { min: -1, max: 3_600_000 },
     ),
+    // A segment holds at least one DuckDB vector; above 2^30 seqs it is one table in practice.
+    segment_rows: readInt(b.segment_rows, "buffer.segment_rows", d.segment_rows, {
+      min: 2048,
+      max: 1_073_741_824,
+    }),
   };
 }

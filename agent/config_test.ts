@@ -23,6 +23,7 @@ Deno.test("parseConfig fills every default from a minimal file", () => {
     priorities: { trades: 0, quotes: 0, readings: 1, logs: 2 },
     memory_limit_mib: 16,
     allocator_decay_ms: 0,
+    segment_rows: 983_040,
   });
   assertEquals(
     parseConfig(`${minimal}[buffer]\nallocator_decay_ms = -1`).buffer.allocator_decay_ms,
@@ -123,6 +124,10 @@ Deno.test("parseConfig errors name the field, the value and what is allowed", ()
     [
       `${minimal}[buffer]\nmemory_limit_mib = 8`,
       "buffer.memory_limit_mib: got 8, expected an integer from 16",
+    ],
+    [
+      `${minimal}[buffer]\nsegment_rows = 100`,
+      "buffer.segment_rows: got 100, expected an integer from 2048 to 1073741824",
     ],
     [
       `${minimal}[buffer]\nallocator_decay_ms = -2`,

@@ -42,9 +42,10 @@ Usage:
                                      [http] listen), or opens the buffer file
                                      read-only when none runs; prints a table
   agent verify --config FILE         checks the buffer file without changing it
-                                     (schema, seqs, pending batches, NULLs, JSON,
-                                     every block readable); refuses while the
-                                     agent runs. Exit 0 clean, 1 problems found
+                                     (schema, segments, seqs, pending batches,
+                                     NULLs, JSON, every block readable); refuses
+                                     while the agent runs. Exit 0 clean, 1
+                                     problems found
   agent --help                       this text
 
 Options:

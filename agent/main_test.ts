@@ -176,7 +176,7 @@ Deno.test("main query asks the running agent, verify refuses it; both read the f
       if (n < 40) await new Promise((r) => setTimeout(r, 20));
     }
     const refused = io();
-    assertEquals(await main(["query", "-c", path, "DELETE FROM buffer_logs"], refused.cli), 2);
+    assertEquals(await main(["query", "-c", path, "DELETE FROM streams"], refused.cli), 2);
     assertMatch(refused.err.join(""), /query refused: sql: only SELECT/);
     const busy = io();
     assertEquals(await main(["verify", "-c", path], busy.cli), 1);

@@ -7,7 +7,12 @@
  * Checks, each reported with a count:
  * - schema: every table and column that the agent's schema statements create
  *   (compared with an in-memory database built from the same statements),
- *   with the same type and NOT NULL;
+ *   with the same type and NOT NULL; each segment table listed in
+ *   `buffer_segments` like a stream's first, and the view over them (a file
+ *   from before segments has one table per stream instead, which is fine);
+ * - segments: each segment's rows inside its seq range (the buffer reads a
+ *   seq range from the segment that covers it), and each stream's view
+ *   showing every segment's rows;
  * - `streams`: one row per stream, `next_seq` ≥ 1, `acked_rows` ≥ 0, and the
  *   stored backlog totals (`backlog_rows`, `backlog_bytes`) equal to a count
  *   of the buffered rows;
@@ -22,9 +27,10 @@
  * @module
  */
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { bodyColumns, KINDS } from "@tributary/shared/records";
+import { bodyColumns, type Kind, KINDS } from "@tributary/shared/records";
 import { bufferPath } from "./agent.ts";
 import { approxRowBytesSql, bufferTable, quoteIdent, schemaStatements } from "./buffer/schema.ts";
+import { SegmentLayout, segmentTable } from "./buffer/segments.ts";
 import type { AgentConfig } from "./config.ts";
 import { liveBaseUrl } from "./status.ts";
 
@@ -129,6 +135,25 @@ export async function verifyConnection(
     // Schema: compare with the schema the agent itself would create.
     const expected = await expectedSchema();
     const actual = await schemaOf(conn);
+    const segments = await listedSegments(conn, actual);
+    for (const kind of KINDS) {
+      const template = expected.get(segmentTable(kind, 1))!;
+      expected.delete(segmentTable(kind, 1));
+      if (segments === undefined) {
+        expected.set(bufferTable(kind), template); // a file from before segments
+        continue;
+      }
+      const listed = segments.get(kind) ?? [];
+      add(
+        "missing_segments",
+        `buffer_segments.${kind}`,
+        listed.length === 0 ? 1 : 0,
+        "no segment table listed for this stream",
+      );
+      for (const segment of listed) expected.set(segment.table, template);
+    }
+    if (segments === undefined) expected.delete("buffer_segments");
+    const views = new Set(segments === undefined ? [] : KINDS.map(bufferTable));
     const present = new Set<string>();
     for (const [table, columns] of expected) {
       const found = actual.get(table);
@@ -157,10 +182,14 @@ export async function verifyConnection(
       }
       if (sound) present.add(table);
     }
+    // A view over a missing segment table cannot be read; that table is reported above.
+    for (const [kind, listed] of segments ?? []) {
+      if (!listed.every((s) => present.has(s.table))) present.delete(bufferTable(kind));
+    }
 
-    // Storage: read every column of every table in full.
+    // Storage: read every column of every table in full (a view only repeats its tables).
     for (const table of expected.keys()) {
-      if (!actual.has(table)) continue;
+      if (!actual.has(table) || views.has(table)) continue;
       try {
         tables[table] = await scalar(
           `SELECT count(*), bit_xor(hash(t)) FROM ${quoteIdent(table)} AS t`,
@@ -173,7 +202,7 @@ export async function verifyConnection(
 
     // NULLs in NOT NULL columns (possible only when the constraint is gone).
     for (const [table, columns] of expected) {
-      if (!present.has(table)) continue;
+      if (!present.has(table) || views.has(table)) continue;
       for (const [name, want] of columns) {
         if (want.nullable) continue;
         add(
@@ -210,6 +239,32 @@ export async function verifyConnection(
     }
     const nextSeq = (kind: string) =>
       `coalesce((SELECT next_seq FROM streams WHERE stream = '${kind}'), 1)`;
+
+    for (const [kind, listed] of segments ?? []) {
+      for (const [i, segment] of listed.entries()) {
+        if (!present.has(segment.table)) continue;
+        const next = listed[i + 1]?.firstSeq;
+        add(
+          "segment_seq_out_of_range",
+          segment.table,
+          await scalar(
+            `SELECT count(*) FROM ${segment.table} WHERE seq < ${segment.firstSeq}` +
+              (next === undefined ? "" : ` OR seq >= ${next}`),
+          ),
+          `rows outside the segment's seqs (from ${segment.firstSeq}` +
+            `${next === undefined ? "" : ` to below ${next}`}, as buffer_segments lists them)`,
+        );
+      }
+      const view = bufferTable(kind);
+      if (!present.has(view) || !listed.every((s) => present.has(s.table))) continue;
+      const inSegments = listed.map((s) => `(SELECT count(*) FROM ${s.table})`).join(" + ");
+      add(
+        "view_mismatch",
+        view,
+        await scalar(`SELECT abs((SELECT count(*) FROM ${view}) - (${inSegments}))`),
+        "rows of the segment tables that the stream's view does not show",
+      );
+    }
 
     for (const kind of KINDS) {
       const table = bufferTable(kind);
@@ -319,12 +374,47 @@ function errorLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
 }
 
-/** The tables and columns {@linkcode schemaStatements} creates, from an in-memory database. */
+/** One segment as `buffer_segments` lists it. */
+interface ListedSegment {
+  table: string;
+  firstSeq: bigint;
+}
+
+/**
+ * The segments `buffer_segments` lists per stream, oldest first, or
+ * `undefined` for a file from before segments (no such table, one table per
+ * stream).
+ */
+async function listedSegments(
+  conn: DuckDBConnection,
+  actual: Map<string, Map<string, ColumnInfo>>,
+): Promise<Map<Kind, ListedSegment[]> | undefined> {
+  if (!actual.has("buffer_segments")) {
+    return KINDS.some((k) => actual.has(bufferTable(k))) ? undefined : new Map();
+  }
+  const out = new Map<Kind, ListedSegment[]>();
+  const rows = (await conn.runAndReadAll(
+    "SELECT stream, segment, first_seq FROM buffer_segments ORDER BY stream, first_seq",
+  )).getRows();
+  for (const [stream, id, firstSeq] of rows) {
+    if (!KINDS.includes(stream as Kind)) continue;
+    const listed = out.get(stream as Kind) ?? [];
+    listed.push({ table: segmentTable(stream as Kind, Number(id)), firstSeq: firstSeq as bigint });
+    out.set(stream as Kind, listed);
+  }
+  return out;
+}
+
+/**
+ * The tables and columns a new buffer file has ({@linkcode schemaStatements},
+ * then segment 1 and the view of each stream), from an in-memory database.
+ */
 async function expectedSchema(): Promise<Map<string, Map<string, ColumnInfo>>> {
   const instance = await DuckDBInstance.create(":memory:");
   const conn = await instance.connect();
   try {
     for (const sql of schemaStatements()) await conn.run(sql);
+    await SegmentLayout.load(conn, conn);
     return await schemaOf(conn);
   } finally {
     conn.closeSync();

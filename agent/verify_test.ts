@@ -84,7 +84,7 @@ Deno.test("verifyBufferFile finds no problem in a clean buffer and changes nothi
     const before = await Deno.readFile(path);
     const report = await verifyBufferFile(path);
     assertEquals(report.problems, []);
-    assertEquals(report.tables.buffer_readings, 5);
+    assertEquals(report.tables.buffer_readings_1, 5);
     assertMatch(formatVerifyReport(report), /ok: .* no problems/);
     assertEquals(await Deno.readFile(path), before);
   });
@@ -93,11 +93,11 @@ Deno.test("verifyBufferFile finds no problem in a clean buffer and changes nothi
 Deno.test("verifyBufferFile names each deliberate corruption with its count", async () => {
   await withBufferFile(async (path, dir) => {
     const copy = await corruptCopy(path, dir, [
-      "INSERT INTO buffer_readings SELECT * FROM buffer_readings WHERE seq = 1",
-      `UPDATE buffer_logs SET fields = '[1]' WHERE seq = 1`,
-      `UPDATE buffer_logs SET fields = 'not json' WHERE seq = 2`,
-      "ALTER TABLE buffer_trades ALTER COLUMN symbol DROP NOT NULL",
-      "UPDATE buffer_trades SET symbol = NULL WHERE seq = 3",
+      "INSERT INTO buffer_readings_1 SELECT * FROM buffer_readings_1 WHERE seq = 1",
+      `UPDATE buffer_logs_1 SET fields = '[1]' WHERE seq = 1`,
+      `UPDATE buffer_logs_1 SET fields = 'not json' WHERE seq = 2`,
+      "ALTER TABLE buffer_trades_1 ALTER COLUMN symbol DROP NOT NULL",
+      "UPDATE buffer_trades_1 SET symbol = NULL WHERE seq = 3",
       "UPDATE streams SET next_seq = 4 WHERE stream = 'quotes'",
       "INSERT INTO pending_batches VALUES ('readings', 100, 50)",
       "INSERT INTO pending_batches VALUES ('logs', 1, 3), ('logs', 3, 4)",
@@ -108,8 +108,8 @@ Deno.test("verifyBufferFile names each deliberate corruption with its count", as
       report.problems.map((p) => [`${p.check} ${p.where}`, p.count]),
     );
     assertEquals(found, {
-      "nullable_column buffer_trades.symbol": 1,
-      "null_value buffer_trades.symbol": 1,
+      "nullable_column buffer_trades_1.symbol": 1,
+      "null_value buffer_trades_1.symbol": 1,
       "duplicate_seq buffer_readings": 1,
       "invalid_json buffer_logs.fields": 2,
       "seq_out_of_range buffer_quotes": 2,
@@ -133,12 +133,12 @@ Deno.test("verifyBufferFile reports a missing table and a wrong column type", as
   await withBufferFile(async (path, dir) => {
     const copy = await corruptCopy(path, dir, [
       "DROP TABLE pending_batches",
-      "ALTER TABLE buffer_quotes ALTER COLUMN bid_size TYPE VARCHAR",
+      "ALTER TABLE buffer_quotes_1 ALTER COLUMN bid_size TYPE VARCHAR",
     ]);
     const report = await verifyBufferFile(copy);
     const checks = report.problems.map((p) => `${p.check} ${p.where}`);
     assert(checks.includes("missing_table pending_batches"), checks.join(", "));
-    assert(checks.includes("wrong_type buffer_quotes.bid_size"), checks.join(", "));
+    assert(checks.includes("wrong_type buffer_quotes_1.bid_size"), checks.join(", "));
   });
 });
 

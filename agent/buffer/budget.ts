@@ -24,6 +24,7 @@ import { RetryableError } from "@tributary/shared/errors";
 import { type Kind, KINDS } from "@tributary/shared/records";
 import { ChunkShape } from "@tributary/shared/sql/chunks";
 import { approxRowBytesSql, bufferTable, fixedRowBytes } from "./schema.ts";
+import type { Segment, SegmentLayout } from "./segments.ts";
 
 /** What the buffer does when a write does not fit in `max_bytes`. */
 export const DROP_POLICIES = ["drop_oldest", "drop_newest", "block"] as const;
@@ -127,6 +128,8 @@ export class DropTally {
   readonly drops = new Map<Kind, Map<string, number>>();
   readonly bytes = new Map<Kind, number>();
   readonly rows = new Map<Kind, number>();
+  /** Row count changes per segment table (see segments.ts). */
+  readonly segments = new Map<Segment, number>();
 
   /** Counts `rows` of `kind` dropped for `reason`. */
   drop(kind: Kind, reason: string, rows: number): void {
@@ -144,6 +147,11 @@ export class DropTally {
   /** Adds `delta` rows (negative when rows leave) to `kind`'s backlog count. */
   addRows(kind: Kind, delta: number): void {
     if (delta !== 0) this.rows.set(kind, (this.rows.get(kind) ?? 0) + delta);
+  }
+
+  /** Adds `delta` rows (negative when rows leave) to `segment`'s count. */
+  addSegmentRows(segment: Segment, delta: number): void {
+    if (delta !== 0) this.segments.set(segment, (this.segments.get(segment) ?? 0) + delta);
   }
 
   /**
@@ -212,7 +220,8 @@ export async function readDrops(
 const MEASURE_SHAPE = new ChunkShape([BIGINT, BIGINT]);
 
 /**
- * Count and approximate bytes of the rows of `kind` matching `where` (SQL).
+ * Count and approximate bytes of the rows of `kind` matching `where` (SQL),
+ * in `table`: one segment, or by default the view over all of them.
  * Every retire runs it, so its two columns are read with their known types
  * (see shared/sql/chunks.ts) rather than through `getRows`.
  */
@@ -220,10 +229,11 @@ export async function measureRows(
   conn: DuckDBConnection,
   kind: Kind,
   where: string,
+  table: string = bufferTable(kind),
 ): Promise<RowsBytes> {
   const result = await conn.run(
     `SELECT count(*)::BIGINT, coalesce(sum(${approxRowBytesSql(kind)}), 0)::BIGINT ` +
-      `FROM ${bufferTable(kind)} WHERE ${where}`,
+      `FROM ${table} WHERE ${where}`,
   );
   const chunk = await result.fetchChunk();
   if (chunk === null || chunk.rowCount === 0) return { rows: 0, bytes: 0 };
@@ -231,6 +241,56 @@ export async function measureRows(
     rows: Number(MEASURE_SHAPE.vector(chunk, 0).getItem(0) ?? 0n),
     bytes: Number(MEASURE_SHAPE.vector(chunk, 1).getItem(0) ?? 0n),
   };
+}
+
+/** Rows about to leave, with the statements that delete them. */
+export interface Deletion extends RowsBytes {
+  /** `DELETE` statements, one per segment; run them in the same transaction. */
+  statements: string[];
+}
+
+/**
+ * Measures the rows of `kind` with seq in [`from`, `to`] (and matching
+ * `where`, SQL, when given), segment by segment, inside the caller's
+ * transaction, and records them in `tally` as leaving. Returns the totals and
+ * the statements that delete them, for the caller to run in the same
+ * transaction: the writer connection is the only one that changes rows, so
+ * the rows measured are exactly the rows those statements delete.
+ */
+export async function planDeletion(
+  conn: DuckDBConnection,
+  layout: SegmentLayout,
+  kind: Kind,
+  range: { from: bigint; to: bigint; where?: string },
+  tally: DropTally,
+): Promise<Deletion> {
+  const out: Deletion = { rows: 0, bytes: 0, statements: [] };
+  for (const span of layout.spans(kind, range.from, range.to)) {
+    const where = `seq BETWEEN ${span.from} AND ${span.to}` +
+      (range.where === undefined ? "" : ` AND (${range.where})`);
+    const gone = await measureRows(conn, kind, where, span.segment.table);
+    if (gone.rows === 0) continue;
+    out.statements.push(`DELETE FROM ${span.segment.table} WHERE ${where}`);
+    tally.addRows(kind, -gone.rows);
+    tally.addBytes(kind, -gone.bytes);
+    tally.addSegmentRows(span.segment, -gone.rows);
+    out.rows += gone.rows;
+    out.bytes += gone.bytes;
+  }
+  return out;
+}
+
+/** {@linkcode planDeletion}, then runs its statements. */
+export async function deleteRows(
+  conn: DuckDBConnection,
+  layout: SegmentLayout,
+  kind: Kind,
+  range: { from: bigint; to: bigint; where?: string },
+  tally: DropTally,
+): Promise<RowsBytes> {
+  const { statements, ...gone } = await planDeletion(conn, layout, kind, range, tally);
+  await runStatements(conn, statements);
+  return gone;
 }
 
 /** Options of {@linkcode evictRows}. */
@@ -249,12 +309,14 @@ export interface EvictOptions {
  * Deletes the fewest unsent rows of `kind` (seq > floor), oldest or newest
  * first, whose bytes reach `options.bytes` (all of them if they do not).
  * Works in seq windows sized from the smallest possible row, so no query
- * reads much more than it deletes.
+ * reads much more than it deletes. Records what left in `tally`.
  */
 export async function evictRows(
   conn: DuckDBConnection,
+  layout: SegmentLayout,
   kind: Kind,
   options: EvictOptions,
+  tally: DropTally,
 ): Promise<RowsBytes> {
   const table = bufferTable(kind);
   const approx = approxRowBytesSql(kind);
@@ -277,26 +339,30 @@ export async function evictRows(
     if (options.newestFirst) hi = from;
     else lo = to;
     if (cut === null || cut === undefined) continue; // an empty window (a gap)
-    const where = options.newestFirst
-      ? `seq >= ${cut} AND seq <= ${to}`
-      : `seq > ${from} AND seq <= ${cut}`;
-    const gone = await measureRows(conn, kind, where);
-    await conn.run(`DELETE FROM ${table} WHERE ${where}`);
+    const range = options.newestFirst ? { from: cut, to } : { from: from + 1n, to: cut };
+    const gone = await deleteRows(conn, layout, kind, range, tally);
     freed.rows += gone.rows;
     freed.bytes += gone.bytes;
   }
   return freed;
 }
 
-/** Deletes the unsent rows of `kind` (seq > floor) whose recv_ts is before `cutoffNs`. */
-export async function expireRows(
+/**
+ * Deletes the unsent rows of `kind` (seq > floor, up to `lastSeq`) whose
+ * recv_ts is before `cutoffNs`. Records what left in `tally`.
+ */
+export function expireRows(
   conn: DuckDBConnection,
+  layout: SegmentLayout,
   kind: Kind,
-  floor: bigint,
-  cutoffNs: bigint,
+  range: { floor: bigint; lastSeq: bigint; cutoffNs: bigint },
+  tally: DropTally,
 ): Promise<RowsBytes> {
-  const where = `seq > ${floor} AND recv_ts < ${cutoffNs}`;
-  const gone = await measureRows(conn, kind, where);
-  if (gone.rows > 0) await conn.run(`DELETE FROM ${bufferTable(kind)} WHERE ${where}`);
-  return gone;
+  return deleteRows(
+    conn,
+    layout,
+    kind,
+    { from: range.floor + 1n, to: range.lastSeq, where: `recv_ts < ${range.cutoffNs}` },
+    tally,
+  );
 }

@@ -271,10 +271,12 @@ Deno.test("AgentBuffer drop counts and byte totals survive a reopen and match a 
 Deno.test("measureRows counts rows and bytes of a seq range", async () => {
   const { DuckDBInstance } = await import("@duckdb/node-api");
   const { schemaStatements } = await import("./schema.ts");
+  const { SegmentLayout } = await import("./segments.ts");
   const instance = await DuckDBInstance.create(":memory:");
   const conn = await instance.connect();
   try {
     for (const sql of schemaStatements()) await conn.run(sql);
+    await SegmentLayout.load(conn, conn);
     assertEquals(await measureRows(conn, "logs", "true"), { rows: 0, bytes: 0 });
   } finally {
     conn.closeSync();

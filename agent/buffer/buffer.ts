@@ -1,6 +1,7 @@
 /**
  * The agent's store-and-forward buffer: one DuckDB file holding every record
- * not yet acknowledged, one table per kind.
+ * not yet acknowledged, each kind's rows in segment tables of bounded size
+ * (segments.ts) behind one view per kind.
  *
  * - `append` validates rows, assigns contiguous sequence numbers and commits
  *   rows and the new `next_seq` in ONE transaction; it resolves only after
@@ -42,7 +43,8 @@ import {
   nowNs,
   type RowOf,
 } from "@tributary/shared/records";
-import { bufferDuckDBType, bufferTable, quoteIdent, schemaStatements } from "./schema.ts";
+import { bufferDuckDBType, quoteIdent, schemaStatements } from "./schema.ts";
+import { DEFAULT_SEGMENT_ROWS, SegmentLayout } from "./segments.ts";
 import { validateRows } from "./rows.ts";
 import { type InputCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoints.ts";
 import { insertQuarantined } from "./quarantine.ts";
@@ -52,12 +54,14 @@ import { ChunkShape } from "@tributary/shared/sql/chunks";
 import {
   BudgetFullError,
   type BufferBudget,
+  deleteRows,
   DROP_REASONS,
   DropTally,
   evictionOrder,
   evictRows,
   expireRows,
   measureRows,
+  planDeletion,
   readDrops,
   runStatements,
   UNLIMITED_BUDGET,
@@ -120,6 +124,14 @@ export interface BufferOptions {
   onFatal?: (error: string) => void;
   /** Called after the buffer raised DuckDB's memory limit (see `memoryLimitMiB`). */
   onMemoryLimitRaised?: (raise: { fromMiB: number; toMiB: number; error: string }) => void;
+  /**
+   * Seqs per segment table (see segments.ts): a stream's appends start a new
+   * table once the newest spans this many, and a table whose rows are all
+   * gone is dropped whole, so a drain's checkpoints write two bounded tables
+   * per stream whatever the backlog.
+   * @default 983040 (8 DuckDB row groups)
+   */
+  segmentRows?: number;
   /**
    * Extra DuckDB settings of a writable buffer, e.g. `{ threads: "1" }`
    * (bench/buffer_memory_probe.ts compares them); they win over the above.
@@ -234,6 +246,8 @@ export class AgentBuffer {
   #onFatal: BufferOptions["onFatal"];
   #fatal = false;
   #retiredSinceCheckpoint = 0;
+  readonly #segments: SegmentLayout;
+  #segmentRows = DEFAULT_SEGMENT_ROWS;
 
   private constructor(
     instance: DuckDBInstance,
@@ -241,6 +255,7 @@ export class AgentBuffer {
     reader: DuckDBConnection,
     agent: string,
     nextSeq: Map<Kind, bigint>,
+    segments: SegmentLayout,
     budgetState: {
       budget: BufferBudget;
       bytes: Map<Kind, number>;
@@ -253,6 +268,7 @@ export class AgentBuffer {
     this.#reader = reader;
     this.#agent = agent;
     this.#nextSeq = nextSeq;
+    this.#segments = segments;
     this.#budget = budgetState.budget;
     this.#bytes = budgetState.bytes;
     this.#rows = budgetState.rows;
@@ -311,6 +327,7 @@ export class AgentBuffer {
         connections.push(writer);
         for (const sql of schemaStatements()) await writer.run(sql);
       }
+      const segments = await SegmentLayout.load(reader, writer);
       const nextSeq = new Map<Kind, bigint>();
       const rows = (await reader.runAndReadAll("SELECT stream, next_seq FROM streams")).getRows();
       for (const [stream, next] of rows) {
@@ -329,13 +346,14 @@ export class AgentBuffer {
           claimed.set(stream as Kind, last);
         }
       }
-      const buffer = new AgentBuffer(instance, writer, reader, options.agent, nextSeq, {
+      const buffer = new AgentBuffer(instance, writer, reader, options.agent, nextSeq, segments, {
         budget,
         bytes,
         rows: rowCounts,
         claimed,
       });
       buffer.#checkpointEveryRows = options.checkpointEveryRows ?? DEFAULT_CHECKPOINT_EVERY_ROWS;
+      buffer.#segmentRows = options.segmentRows ?? DEFAULT_SEGMENT_ROWS;
       buffer.#memoryLimitMiB = options.memoryLimitMiB ?? DEFAULT_MEMORY_LIMIT_MIB;
       buffer.#maxMemoryLimitMiB = buffer.#memoryLimitMiB * 8;
       buffer.#onMemoryLimitRaised = options.onMemoryLimitRaised;
@@ -402,10 +420,12 @@ export class AgentBuffer {
     return this.#write("buffer_write", async (conn) => {
       const firstSeq = this.#nextSeq.get(kind) ?? 1n;
       const next = firstSeq + BigInt(rows.length);
+      await this.#segments.rollOver(conn, kind, firstSeq, this.#segmentRows);
+      const segment = this.#segments.newest(kind);
       let admission: Admission | undefined;
       await conn.run("BEGIN TRANSACTION");
       try {
-        const appender = await conn.createAppender(bufferTable(kind));
+        const appender = await conn.createAppender(segment.table);
         try {
           for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
             const count = Math.min(CHUNK_ROWS, rows.length - start);
@@ -435,6 +455,7 @@ export class AgentBuffer {
       }
       this.#nextSeq.set(kind, next);
       this.#applyTally(admission.tally);
+      await this.#dropEmptySegments(conn);
       const range = { firstSeq, lastSeq: next - 1n };
       return admission.refused === undefined ? range : { ...range, refused: admission.refused };
     });
@@ -455,9 +476,12 @@ export class AgentBuffer {
     lastSeq: bigint,
   ): Promise<Admission> {
     const tally = new DropTally();
-    const added = (await measureRows(conn, kind, `seq BETWEEN ${firstSeq} AND ${lastSeq}`)).bytes;
+    const segment = this.#segments.newest(kind);
+    const range = `seq BETWEEN ${firstSeq} AND ${lastSeq}`;
+    const added = (await measureRows(conn, kind, range, segment.table)).bytes;
     tally.addBytes(kind, added);
     tally.addRows(kind, Number(lastSeq - firstSeq + 1n));
+    tally.addSegmentRows(segment, Number(lastSeq - firstSeq + 1n));
     const budget = this.#budget;
     const used = this.#usedBytes();
     const over = used + added - budget.maxBytes;
@@ -487,12 +511,11 @@ export class AgentBuffer {
         await this.#evict(conn, tally, lower, over, true, lastOf);
         return { tally, release };
       }
-      await conn.run(
-        `DELETE FROM ${bufferTable(kind)} WHERE seq BETWEEN ${firstSeq} AND ${lastSeq}`,
-      );
-      tally.addBytes(kind, -added);
-      tally.addRows(kind, -Number(lastSeq - firstSeq + 1n));
-      tally.drop(kind, DROP_REASONS.budgetFull, Number(lastSeq - firstSeq + 1n));
+      const gone = await deleteRows(conn, this.#segments, kind, {
+        from: firstSeq,
+        to: lastSeq,
+      }, tally);
+      tally.drop(kind, DROP_REASONS.budgetFull, gone.rows);
       return { tally, release, refused: DROP_REASONS.budgetFull };
     } catch (error) {
       release();
@@ -514,14 +537,12 @@ export class AgentBuffer {
     for (const streams of classes) {
       for (const k of [...streams].sort((a, b) => size(b) - size(a))) {
         if (left <= 0) return;
-        const freed = await evictRows(conn, k, {
+        const freed = await evictRows(conn, this.#segments, k, {
           floor: this.#floor(k),
           lastSeq: lastOf(k),
           bytes: left,
           newestFirst,
-        });
-        tally.addBytes(k, -freed.bytes);
-        tally.addRows(k, -freed.rows);
+        }, tally);
         tally.drop(k, DROP_REASONS.budgetEvicted, freed.rows);
         left -= freed.bytes;
       }
@@ -545,11 +566,13 @@ export class AgentBuffer {
         await conn.run("BEGIN TRANSACTION");
         try {
           for (const kind of KINDS) {
-            const gone = await expireRows(conn, kind, this.#floor(kind), cutoff);
+            const gone = await expireRows(conn, this.#segments, kind, {
+              floor: this.#floor(kind),
+              lastSeq: this.lastAssignedSeq(kind),
+              cutoffNs: cutoff,
+            }, tally);
             if (gone.rows === 0) continue;
             out[kind] = gone.rows;
-            tally.addBytes(kind, -gone.bytes);
-            tally.addRows(kind, -gone.rows);
             tally.drop(kind, DROP_REASONS.maxAge, gone.rows);
           }
           await tally.save(conn);
@@ -558,10 +581,11 @@ export class AgentBuffer {
           await rollback(conn);
           throw error;
         }
+        this.#applyTally(tally);
+        await this.#dropEmptySegments(conn, false);
       } finally {
         release();
       }
-      this.#applyTally(tally);
       return out;
     });
   }
@@ -589,6 +613,24 @@ export class AgentBuffer {
     });
   }
 
+  /**
+   * Drops the segment tables whose rows are all gone (segments.ts), after a
+   * COMMIT that deleted rows. Holds the read queue meanwhile (unless the
+   * caller already does): a read planned on a dropped table would fail.
+   * A failure leaves them for the next call; the rows are gone either way.
+   */
+  async #dropEmptySegments(conn: DuckDBConnection, holdReads = true): Promise<void> {
+    if (this.#segments.empty().length === 0) return;
+    const release = holdReads ? await this.#holdReads() : () => {};
+    try {
+      await this.#segments.dropEmpty(conn);
+    } catch {
+      // E.g. out of memory: the next delete tries again.
+    } finally {
+      release();
+    }
+  }
+
   #applyTally(tally: DropTally): void {
     let freed = false;
     for (const [kind, delta] of tally.bytes) {
@@ -598,6 +640,7 @@ export class AgentBuffer {
     for (const [kind, delta] of tally.rows) {
       this.#rows.set(kind, Math.max(0, (this.#rows.get(kind) ?? 0) + delta));
     }
+    for (const [segment, delta] of tally.segments) segment.rows = Math.max(0, segment.rows + delta);
     if (freed) { for (const wake of [...this.#spaceWaiters]) wake(); }
   }
 
@@ -653,12 +696,20 @@ export class AgentBuffer {
       // Seq windows let DuckDB skip row groups by their min/max statistics;
       // a window that finds nothing (a gap left by out-of-order acks) doubles.
       while (wanted > 0 && from < limit) {
-        const to = from + window < limit ? from + window : limit;
+        // Each query reads one segment table: the window ends where its segment does.
+        from = this.#segments.skipDropped(kind, from);
+        if (from >= limit) break;
+        const span = this.#segments.spans(
+          kind,
+          from + 1n,
+          from + window < limit ? from + window : limit,
+        )[0]!; // never empty: `from` is at or above the oldest segment and below `limit`
+        const to = span.to;
         // Materialized (at most `wanted` rows) rather than streamed: a streamed
         // query creates four more N-API externals, each of which Deno leaks
         // (see shared/sql/chunks.ts).
         const result = await conn.run(
-          `SELECT ${select} FROM ${bufferTable(kind)} WHERE seq > ${from} AND seq <= ${to} ` +
+          `SELECT ${select} FROM ${span.segment.table} WHERE seq > ${from} AND seq <= ${to} ` +
             `ORDER BY seq LIMIT ${wanted}`,
         );
         let got = 0;
@@ -759,14 +810,12 @@ export class AgentBuffer {
       await conn.run("BEGIN TRANSACTION");
       let count: number;
       try {
-        const range = `seq BETWEEN ${firstSeq} AND ${lastSeq}`;
-        // The writer connection is the only one that changes rows, so the rows
-        // measured inside this transaction are exactly the rows it deletes.
-        const gone = await measureRows(conn, kind, range);
+        const gone = await planDeletion(conn, this.#segments, kind, {
+          from: firstSeq,
+          to: lastSeq,
+        }, tally);
         count = gone.rows;
-        tally.addBytes(kind, -gone.bytes);
-        tally.addRows(kind, -count);
-        const statements = [`DELETE FROM ${bufferTable(kind)} WHERE ${range}`];
+        const statements = gone.statements;
         if (options.acknowledged ?? true) {
           statements.push(
             `UPDATE streams SET acked_rows = acked_rows + ${count} WHERE stream = '${kind}'`,
@@ -785,6 +834,7 @@ export class AgentBuffer {
         throw error;
       }
       this.#applyTally(tally);
+      await this.#dropEmptySegments(conn);
       this.#retiredSinceCheckpoint += count;
       const every = this.#checkpointEveryRows;
       if (every > 0 && this.#retiredSinceCheckpoint >= every) {
@@ -862,9 +912,16 @@ export class AgentBuffer {
     const last = (this.#nextSeq.get(kind) ?? 1n) - 1n;
     let from = this.#oldestBelow.get(kind) ?? 0n;
     for (let window = 65_536n; from < last; window *= 2n) {
-      const to = from + window < last ? from + window : last;
+      from = this.#segments.skipDropped(kind, from);
+      if (from >= last) break;
+      const span = this.#segments.spans(
+        kind,
+        from + 1n,
+        from + window < last ? from + window : last,
+      )[0]!;
+      const to = span.to;
       const [row] = (await conn.runAndReadAll(
-        `SELECT seq, recv_ts FROM ${bufferTable(kind)} WHERE seq > ${from} AND seq <= ${to} ` +
+        `SELECT seq, recv_ts FROM ${span.segment.table} WHERE seq > ${from} AND seq <= ${to} ` +
           `ORDER BY seq LIMIT 1`,
       )).getRows();
       const [seq, recvTs] = row ?? [];

@@ -12,7 +12,10 @@ import { bodyColumns, type ColumnType, type Kind, KINDS } from "@tributary/share
 import { CHECKPOINT_TABLE_SQL } from "./checkpoints.ts";
 import { QUARANTINE_TABLE_SQL } from "./quarantine.ts";
 
-/** Name of the buffer table of `kind`, e.g. `buffer_readings`. */
+/**
+ * Name of the buffer's view of `kind`, e.g. `buffer_readings`: all its
+ * segment tables as one (segments.ts); a table in files from before segments.
+ */
 export function bufferTable(kind: Kind): string {
   return `buffer_${kind}`;
 }
@@ -58,18 +61,28 @@ export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-/** `CREATE TABLE IF NOT EXISTS` for the buffer table of `kind`: `seq` first, then the body columns. */
-export function createBufferTableSql(kind: Kind): string {
+/**
+ * `CREATE TABLE IF NOT EXISTS` for a buffer table of `kind` (a segment, see
+ * segments.ts): `seq` first, then the body columns.
+ */
+export function createBufferTableSql(kind: Kind, table: string): string {
   const columns = bodyColumns(kind).map((c) =>
     `${quoteIdent(c.name)} ${bufferSqlType(c.type)} NOT NULL`
   );
-  return `CREATE TABLE IF NOT EXISTS ${bufferTable(kind)} (${columns.join(", ")})`;
+  return `CREATE TABLE IF NOT EXISTS ${table} (${columns.join(", ")})`;
 }
+
+/** `CREATE TABLE` of the segment list (see segments.ts); idempotent. */
+export const SEGMENTS_TABLE_SQL =
+  `CREATE TABLE IF NOT EXISTS buffer_segments (stream VARCHAR NOT NULL, ` +
+  `segment INTEGER NOT NULL, first_seq BIGINT NOT NULL, PRIMARY KEY (stream, segment))`;
 
 /**
  * Every statement that brings a new or older buffer file up to date; all are
- * idempotent so they run at every open.
+ * idempotent so they run at every open. The buffered rows' own tables are
+ * made by segments.ts (`SegmentLayout.load`), after these.
  *
+ * - `buffer_segments`: the segment tables of each stream (see segments.ts).
  * - `streams`: the next sequence number to assign, the rows acknowledged so
  *   far, and the backlog's row count and approximate bytes. The backlog totals
  *   change in the same transaction as the rows, so opening a large buffer
@@ -87,7 +100,7 @@ export function createBufferTableSql(kind: Kind): string {
  */
 export function schemaStatements(): string[] {
   return [
-    ...KINDS.map(createBufferTableSql),
+    SEGMENTS_TABLE_SQL,
     `CREATE TABLE IF NOT EXISTS streams (stream VARCHAR PRIMARY KEY, next_seq BIGINT NOT NULL, acked_rows BIGINT NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS pending_batches (stream VARCHAR NOT NULL, first_seq BIGINT NOT NULL, last_seq BIGINT NOT NULL)`,
     `ALTER TABLE streams ADD COLUMN IF NOT EXISTS backlog_rows BIGINT`,

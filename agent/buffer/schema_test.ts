@@ -8,9 +8,10 @@ import {
   quoteIdent,
   schemaStatements,
 } from "./schema.ts";
+import { SegmentLayout } from "./segments.ts";
 
 Deno.test("createBufferTableSql lists seq and every body column in order", () => {
-  const sql = createBufferTableSql("trades");
+  const sql = createBufferTableSql("trades", "buffer_trades");
   assertMatch(
     sql,
     /^CREATE TABLE IF NOT EXISTS buffer_trades \("seq" BIGINT NOT NULL, "ts" BIGINT/,
@@ -28,12 +29,13 @@ Deno.test("quoteIdent doubles embedded quotes", () => {
   assertEquals(quoteIdent('a"b'), '"a""b"');
 });
 
-Deno.test("schemaStatements create tables whose columns match bodyColumns and run twice", async () => {
+Deno.test("schemaStatements and the segment layout make a view per stream matching bodyColumns, twice", async () => {
   const instance = await DuckDBInstance.create(":memory:");
   const conn = await instance.connect();
   try {
     for (let i = 0; i < 2; i++) {
       for (const sql of schemaStatements()) await conn.run(sql);
+      await SegmentLayout.load(conn, conn);
     }
     for (const kind of KINDS) {
       const reader = await conn.runAndReadAll(`DESCRIBE buffer_${kind}`);
