@@ -66,6 +66,12 @@ export interface DrainVariant {
    * `git worktree` of the previous commit), to compare code in the same run.
    */
   agentRoot?: string;
+  /**
+   * Seqs per segment table, for the prefill and the agent (`[buffer]
+   * segment_rows`): variants that differ here each drain their own backlog,
+   * prefilled the same way. @default the buffer's default
+   */
+  segmentRows?: number;
 }
 
 /** The agent's systemd unit (deploy/agent/); the "deployed" variant runs with its environment. */
@@ -85,9 +91,12 @@ export function unitEnvironment(unit: URL): Record<string, string> {
 const DEPLOYED_ENV = unitEnvironment(AGENT_UNIT);
 
 /** The agent as deployed (compiled agent's V8 flags, the unit's environment), with `buffer` TOML lines. */
-function asDeployed(name: string, buffer?: string): DrainVariant {
-  return { name, denoFlags: ["-A", AGENT_V8_FLAGS], env: DEPLOYED_ENV, buffer };
+function asDeployed(name: string, buffer?: string, segmentRows?: number): DrainVariant {
+  return { name, denoFlags: ["-A", AGENT_V8_FLAGS], env: DEPLOYED_ENV, buffer, segmentRows };
 }
+
+/** More seqs than any backlog here: each stream one table, the layout before segments. */
+const ONE_TABLE = 1_073_741_824;
 
 /** Built-in variants, selectable with `--drain-variants`. */
 export const DRAIN_VARIANTS: Record<string, DrainVariant> = {
@@ -106,6 +115,12 @@ export const DRAIN_VARIANTS: Record<string, DrainVariant> = {
   "deployed-24mib": asDeployed("deployed-24mib", "memory_limit_mib = 24"),
   "deployed-32mib": asDeployed("deployed-32mib", "memory_limit_mib = 32"),
   "deployed-64mib": asDeployed("deployed-64mib", "memory_limit_mib = 64"),
+  // As deployed, each stream in one table (the layout before segment tables, session 9).
+  "deployed-one-table": asDeployed(
+    "deployed-one-table",
+    `segment_rows = ${ONE_TABLE}`,
+    ONE_TABLE,
+  ),
   // The shipper's in-flight window: 1 batch per stream instead of 4.
   "in-flight-1": { name: "in-flight-1", shipper: "in_flight = 1" },
   // A hard V8 heap cap: bounds the heap but GC thrashes (2.5x slower, see docs/benchmarks.md).
@@ -199,12 +214,21 @@ async function fileBytes(path: string): Promise<number> {
   return total;
 }
 
-/** Writes a backlog of about `mib` MiB (DuckDB file + WAL) into `<dir>/buffer.duckdb`. */
-export async function prefillBacklog(dir: string, agent: string, mib: number): Promise<Backlog> {
+/**
+ * Writes a backlog of about `mib` MiB (DuckDB file + WAL) into
+ * `<dir>/buffer.duckdb`, in segment tables of `segmentRows` (default: the buffer's).
+ */
+export async function prefillBacklog(
+  dir: string,
+  agent: string,
+  mib: number,
+  segmentRows?: number,
+): Promise<Backlog> {
   const started = performance.now();
+  await Deno.mkdir(dir, { recursive: true });
   const path = join(dir, "buffer.duckdb");
   const rows = backlogPool();
-  const buffer = await AgentBuffer.open({ path, agent });
+  const buffer = await AgentBuffer.open({ path, agent, segmentRows });
   let rowsPerKind = 0;
   let rawBytes = 0;
   try {
@@ -381,15 +405,27 @@ export async function drainSection(options: DrainSectionOptions): Promise<DrainF
   const root = await Deno.makeTempDir({ prefix: "tributary-drain-" });
   try {
     console.log(`\n# Drain of a ${options.mib} MiB backlog (agent → Mosquitto → hub)`);
-    const backlog = await prefillBacklog(root, "bench-drain", options.mib);
-    console.log(
-      `backlog: ${backlog.rowsPerKind} rows per kind (x4), DuckDB file ` +
-        `${(backlog.bufferBytes / MiB).toFixed(1)} MiB, raw rows ` +
-        `${(backlog.rawBytes / MiB).toFixed(1)} MiB; prefilled in ${backlog.seconds.toFixed(0)} s`,
-    );
+    // One backlog per segment layout, prefilled when a variant first needs it.
+    const backlogs = new Map<number | undefined, Backlog>();
+    const backlogFor = async (segmentRows: number | undefined): Promise<Backlog> => {
+      let backlog = backlogs.get(segmentRows);
+      if (backlog !== undefined) return backlog;
+      const dir = join(root, `backlog-${segmentRows ?? "default"}`);
+      backlog = await prefillBacklog(dir, "bench-drain", options.mib, segmentRows);
+      console.log(
+        `backlog (segment_rows ${segmentRows ?? "default"}): ${backlog.rowsPerKind} rows per ` +
+          `kind (x4), DuckDB file ${(backlog.bufferBytes / MiB).toFixed(1)} MiB, raw rows ` +
+          `${(backlog.rawBytes / MiB).toFixed(1)} MiB; prefilled in ${
+            backlog.seconds.toFixed(0)
+          } s`,
+      );
+      backlogs.set(segmentRows, backlog);
+      return backlog;
+    };
     const all: DrainFigures[] = [];
     for (let run = 1; run <= options.runs; run++) {
       for (const variant of options.variants) {
+        const backlog = await backlogFor(variant.segmentRows);
         const workDir = join(root, `run-${run}-${variant.name}`);
         try {
           const figures = await runDrain(backlog, variant, workDir);
