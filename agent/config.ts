@@ -326,9 +326,11 @@ function validateBufferSection(raw: unknown): BufferSection {
       d.allocator_decay_ms,
       { min: -1, max: 3_600_000 },
     ),
-    // A segment holds at least one DuckDB vector; above 2^30 seqs it is one table in practice.
+    // At least one row group: smaller segments multiply the tables DuckDB holds
+    // in memory until a checkpoint (2048-seq segments ran a 16 MiB limit out
+    // while appending and while replaying the WAL). Above 2^30 it is one table.
     segment_rows: readInt(b.segment_rows, "buffer.segment_rows", d.segment_rows, {
-      min: 2048,
+      min: 122_880,
       max: 1_073_741_824,
     }),
   };

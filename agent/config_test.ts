@@ -126,8 +126,8 @@ Deno.test("parseConfig errors name the field, the value and what is allowed", ()
       "buffer.memory_limit_mib: got 8, expected an integer from 16",
     ],
     [
-      `${minimal}[buffer]\nsegment_rows = 100`,
-      "buffer.segment_rows: got 100, expected an integer from 2048 to 1073741824",
+      `${minimal}[buffer]\nsegment_rows = 2048`,
+      "buffer.segment_rows: got 2048, expected an integer from 122880 to 1073741824",
     ],
     [
       `${minimal}[buffer]\nallocator_decay_ms = -2`,

@@ -289,6 +289,28 @@ export class AgentBuffer {
    * file (e.g. another process holds it).
    */
   static async open(options: BufferOptions): Promise<AgentBuffer> {
+    const configured = options.memoryLimitMiB ?? DEFAULT_MEMORY_LIMIT_MIB;
+    // DuckDB replays the WAL at open, and the tables it fills stay in memory
+    // until the next checkpoint: after a crash that may need more than the
+    // limit. Refusing to open would stop the agent for good (its service
+    // manager restarts it into the same failure), so the limit doubles, up to
+    // 8x, as for any other call that runs out.
+    for (let limit = configured;; limit *= 2) {
+      try {
+        const buffer = await AgentBuffer.#openWith(options, limit);
+        buffer.#maxMemoryLimitMiB = configured * 8;
+        return buffer;
+      } catch (error) {
+        const text = errorText(error);
+        if (options.readOnly || !OUT_OF_MEMORY.test(text) || limit * 2 > configured * 8) {
+          throw error;
+        }
+        options.onMemoryLimitRaised?.({ fromMiB: limit, toMiB: limit * 2, error: text });
+      }
+    }
+  }
+
+  static async #openWith(options: BufferOptions, memoryLimitMiB: number): Promise<AgentBuffer> {
     const readOnly = options.readOnly ?? false;
     if (!readOnly && options.path !== ":memory:") {
       await mkdir(dirname(options.path), { recursive: true });
@@ -300,7 +322,7 @@ export class AgentBuffer {
         // Operators run SQL here (`agent query`): no SELECT may read other files or URLs.
         readOnly ? { access_mode: "READ_ONLY", enable_external_access: "false" } : {
           enable_external_access: "false",
-          memory_limit: `${options.memoryLimitMiB ?? DEFAULT_MEMORY_LIMIT_MIB}MiB`,
+          memory_limit: `${memoryLimitMiB}MiB`,
           // No vacuum: at checkpoint DuckDB would rewrite row groups that lost
           // rows, which took +40-50 MiB for a second or two once one stream
           // drained alone. Rows leave in seq order, so a row group ends fully
@@ -354,8 +376,7 @@ export class AgentBuffer {
       });
       buffer.#checkpointEveryRows = options.checkpointEveryRows ?? DEFAULT_CHECKPOINT_EVERY_ROWS;
       buffer.#segmentRows = options.segmentRows ?? DEFAULT_SEGMENT_ROWS;
-      buffer.#memoryLimitMiB = options.memoryLimitMiB ?? DEFAULT_MEMORY_LIMIT_MIB;
-      buffer.#maxMemoryLimitMiB = buffer.#memoryLimitMiB * 8;
+      buffer.#memoryLimitMiB = memoryLimitMiB;
       buffer.#onMemoryLimitRaised = options.onMemoryLimitRaised;
       buffer.#onFatal = options.onFatal;
       return buffer;

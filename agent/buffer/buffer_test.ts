@@ -457,3 +457,37 @@ Deno.test("AgentBuffer.query never runs alongside a write: an append waits for t
     await buffer.close();
   }
 });
+
+Deno.test("AgentBuffer.open raises DuckDB's memory limit when replaying the WAL runs out of it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/buffer.duckdb`;
+    const fill = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("./testdata/wal_fill.ts", import.meta.url).pathname, path],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assertEquals(fill.code, 0, new TextDecoder().decode(fill.stderr));
+    assert((await Deno.stat(`${path}.wal`)).size > 1_000_000, "the rows are in the WAL");
+    const raised: { fromMiB: number; toMiB: number }[] = [];
+    const buffer = await AgentBuffer.open({
+      path,
+      agent: "edge-1",
+      onMemoryLimitRaised: ({ fromMiB, toMiB }) => raised.push({ fromMiB, toMiB }),
+    });
+    try {
+      // At 16 MiB the replay failed ("failed to pin block"), and the agent could not start.
+      assert(raised.length > 0 && raised[0]!.fromMiB === 16, JSON.stringify(raised));
+      assertEquals(buffer.memoryLimitMiB, raised.at(-1)!.toMiB);
+      const stats = await buffer.stats();
+      assertEquals(
+        [stats.readings, stats.logs, stats.trades, stats.quotes].map((s) => s.backlog_rows),
+        [15_000, 15_000, 15_000, 15_000],
+      );
+    } finally {
+      await buffer.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
