@@ -189,3 +189,41 @@ Deno.test("verifyBufferFile refuses a missing file", async () => {
   }
   assertMatch(message, /cannot open buffer \/nonexistent\/buffer.duckdb/);
 });
+
+Deno.test("verifyBufferFile checks each segment's seqs, the views and the listed tables", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/buffer.duckdb`;
+    // Segments of 10 seqs: readings 1-12, 13-24 and 25-36 in three tables.
+    const buffer = await AgentBuffer.open({ path, agent: "edge-1", segmentRows: 10 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        await buffer.append("readings", range(12).map((n) => reading(i * 12 + n)));
+      }
+      await buffer.append("logs", range(5).map(log));
+    } finally {
+      await buffer.close();
+    }
+    assertEquals((await verifyBufferFile(path)).problems, []);
+    const copy = await corruptCopy(path, dir, [
+      // A row in the wrong segment, a view that misses segment 3, a segment table gone.
+      "UPDATE buffer_readings_2 SET seq = 40 WHERE seq = 13",
+      "CREATE OR REPLACE VIEW buffer_readings AS " +
+      "SELECT * FROM buffer_readings_1 UNION ALL SELECT * FROM buffer_readings_2",
+      "DROP TABLE buffer_logs_1",
+    ]);
+    const found = Object.fromEntries(
+      (await verifyBufferFile(copy)).problems.map((p) => [`${p.check} ${p.where}`, p.count]),
+    );
+    assertEquals(found, {
+      "missing_table buffer_logs_1": 1,
+      "segment_seq_out_of_range buffer_readings_2": 1,
+      "view_mismatch buffer_readings": 12,
+      // Through the view: seq 40 is past next_seq, and segment 3's rows are not counted.
+      "seq_out_of_range buffer_readings": 1,
+      "backlog_totals_mismatch streams.readings": 1,
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

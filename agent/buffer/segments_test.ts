@@ -232,36 +232,6 @@ Deno.test("AgentBuffer migrates a file from before segments: its table becomes s
   }
 });
 
-Deno.test("verifyBufferFile checks each segment's seqs, the views and the listed tables", async () => {
-  await withSegments(async (buffer, _reopen, path) => {
-    for (let i = 0; i < 3; i++) await buffer.append("readings", readings(i * 12, 12));
-    await buffer.close();
-    assertEquals((await verifyBufferFile(path)).problems, []);
-    const dir = path.slice(0, path.lastIndexOf("/"));
-    const copy = `${dir}/copy.duckdb`;
-    await Deno.copyFile(path, copy);
-    await withConnection(
-      copy,
-      // A row in the wrong segment, and a view that misses segment 3.
-      "UPDATE buffer_readings_2 SET seq = 40 WHERE seq = 13",
-      "CREATE OR REPLACE VIEW buffer_readings AS SELECT * FROM buffer_readings_1 UNION ALL SELECT * FROM buffer_readings_2",
-      "DROP TABLE buffer_logs_1",
-    );
-    const found = Object.fromEntries(
-      (await verifyBufferFile(copy)).problems.map((p) => [`${p.check} ${p.where}`, p.count]),
-    );
-    assertEquals(found, {
-      "missing_table buffer_logs_1": 1,
-      "segment_seq_out_of_range buffer_readings_2": 1,
-      "view_mismatch buffer_readings": 12,
-      // seq 40 is past next_seq, and the view no longer shows segment 3's rows.
-      "seq_out_of_range buffer_readings": 1,
-      "backlog_totals_mismatch streams.readings": 1,
-    });
-    buffer = await AgentBuffer.open({ path, agent: "edge-1", segmentRows: 10 });
-  });
-});
-
 Deno.test("SegmentLayout.spans splits a seq range at segment bounds", async () => {
   const instance = await DuckDBInstance.create(":memory:");
   const conn = await instance.connect();
