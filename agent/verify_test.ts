@@ -1,47 +1,9 @@
 import { DuckDBInstance } from "@duckdb/node-api";
-import type { LogLine, Quote, Reading, Trade } from "@tributary/shared/records";
 import { assert, assertEquals, assertMatch } from "@tributary/shared/testing/asserts";
 import { AgentBuffer } from "./buffer/mod.ts";
 import { formatVerifyReport, verifyBufferFile } from "./verify.ts";
+import { logLine as log, quote, reading, trade } from "./buffer/testdata/rows.ts";
 
-const reading = (i: number): Reading => ({
-  ts: BigInt(i),
-  recv_ts: BigInt(i),
-  sensor: `s-${i}`,
-  metric: "temperature",
-  value: i / 4,
-  unit: "degC",
-  tags: `{"i":"${i}"}`,
-});
-const log = (i: number): LogLine => ({
-  ts: BigInt(i),
-  recv_ts: BigInt(i),
-  source: "app",
-  level: "info",
-  message: `line ${i}`,
-  fields: `{"n":${i}}`,
-});
-const trade = (i: number): Trade => ({
-  ts: BigInt(i),
-  recv_ts: BigInt(i),
-  symbol: "MSFT",
-  price: 400 + i,
-  size: 100,
-  exchange: 12,
-  conditions: [14],
-  trade_id: `t${i}`,
-});
-const quote = (i: number): Quote => ({
-  ts: BigInt(i),
-  recv_ts: BigInt(i),
-  symbol: "MSFT",
-  bid_price: 399,
-  bid_size: 1,
-  ask_price: 401,
-  ask_size: 2,
-  bid_exchange: 1,
-  ask_exchange: 2,
-});
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 /** A temp dir with a clean buffer file of 5 rows per stream; removed afterwards. */

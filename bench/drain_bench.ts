@@ -11,6 +11,9 @@
  *    (no need to run the simulators for minutes in real time), and the file is
  *    exactly what an agent that was offline would hold. A pool of 50,000 rows
  *    per kind is generated once and appended repeatedly (new seqs each time).
+ *    Variants with their own `segmentRows` (e.g. `deployed-one-table`, the
+ *    layout before segment tables) each get a backlog of their own, prefilled
+ *    the same way.
  * 2. Mosquitto and the hub start; the agent starts on the prefilled file,
  *    connected to Mosquitto through a TCP proxy that is cut (connections
  *    reset), so it cannot ship. It stays offline for `offlineMs` (60 s), as

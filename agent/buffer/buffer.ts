@@ -718,13 +718,9 @@ export class AgentBuffer {
       // a window that finds nothing (a gap left by out-of-order acks) doubles.
       while (wanted > 0 && from < limit) {
         // Each query reads one segment table: the window ends where its segment does.
-        from = this.#segments.skipDropped(kind, from);
-        if (from >= limit) break;
-        const span = this.#segments.spans(
-          kind,
-          from + 1n,
-          from + window < limit ? from + window : limit,
-        )[0]!; // never empty: `from` is at or above the oldest segment and below `limit`
+        const span = this.#segments.nextSpan(kind, from, window, limit);
+        if (span === undefined) break;
+        from = span.from - 1n;
         const to = span.to;
         // Materialized (at most `wanted` rows) rather than streamed: a streamed
         // query creates four more N-API externals, each of which Deno leaks
@@ -933,13 +929,9 @@ export class AgentBuffer {
     const last = (this.#nextSeq.get(kind) ?? 1n) - 1n;
     let from = this.#oldestBelow.get(kind) ?? 0n;
     for (let window = 65_536n; from < last; window *= 2n) {
-      from = this.#segments.skipDropped(kind, from);
-      if (from >= last) break;
-      const span = this.#segments.spans(
-        kind,
-        from + 1n,
-        from + window < last ? from + window : last,
-      )[0]!;
+      const span = this.#segments.nextSpan(kind, from, window, last);
+      if (span === undefined) break;
+      from = span.from - 1n;
       const to = span.to;
       const [row] = (await conn.runAndReadAll(
         `SELECT seq, recv_ts FROM ${span.segment.table} WHERE seq > ${from} AND seq <= ${to} ` +

@@ -140,12 +140,16 @@ export class SegmentLayout {
   }
 
   /**
-   * `afterSeq`, or the seq just below `kind`'s oldest segment when that is
-   * higher: every row below it left with a dropped segment.
+   * The next window of at most `size` seqs of `kind` to read after `afterSeq`
+   * and up to `limit`, cut at the end of its segment (each query reads one
+   * table), or `undefined` when none is left. Seqs below the oldest segment
+   * are skipped: their rows left with a dropped segment.
    */
-  skipDropped(kind: Kind, afterSeq: bigint): bigint {
+  nextSpan(kind: Kind, afterSeq: bigint, size: bigint, limit: bigint): SegmentSpan | undefined {
     const below = this.of(kind)[0]!.firstSeq - 1n;
-    return afterSeq > below ? afterSeq : below;
+    const after = afterSeq > below ? afterSeq : below;
+    if (after >= limit) return undefined;
+    return this.spans(kind, after + 1n, after + size < limit ? after + size : limit)[0];
   }
 
   /**

@@ -1,46 +1,16 @@
 import { DuckDBInstance } from "@duckdb/node-api";
-import { KINDS, type LogLine, type Reading, type Trade } from "@tributary/shared/records";
+import { KINDS } from "@tributary/shared/records";
 import { assertEquals } from "@tributary/shared/testing/asserts";
 import { AgentBuffer, type BufferOptions } from "./buffer.ts";
 import { type Segment, SegmentLayout, segmentTable } from "./segments.ts";
 import { createBufferTableSql, schemaStatements } from "./schema.ts";
 import { verifyBufferFile } from "../verify.ts";
+import { indices, logLine, reading, trade } from "./testdata/rows.ts";
 
-function readings(from: number, count: number, recvTs = 1_000n): Reading[] {
-  return Array.from({ length: count }, (_, i) => ({
-    ts: recvTs,
-    recv_ts: recvTs,
-    sensor: `s-${from + i}`,
-    metric: "temperature",
-    value: from + i,
-    unit: "degC",
-    tags: "{}",
-  }));
-}
-
-function logs(from: number, count: number): LogLine[] {
-  return Array.from({ length: count }, (_, i) => ({
-    ts: 1n,
-    recv_ts: 1n,
-    source: "app",
-    level: "info",
-    message: `line ${from + i}`,
-    fields: "{}",
-  }));
-}
-
-function trades(count: number): Trade[] {
-  return Array.from({ length: count }, (_, i) => ({
-    ts: 1n,
-    recv_ts: 1n,
-    symbol: "MSFT",
-    price: 400,
-    size: 100,
-    exchange: 12,
-    conditions: [],
-    trade_id: `t${i}`,
-  }));
-}
+const readings = (from: number, count: number, recvTs?: bigint) =>
+  indices(from, count).map((i) => ({ ...reading(i), recv_ts: recvTs ?? BigInt(i) }));
+const logs = (from: number, count: number) => indices(from, count).map(logLine);
+const trades = (count: number) => indices(0, count).map(trade);
 
 /** A buffer file in a temp dir with segments of 10 seqs; reopen keeps the options. */
 async function withSegments(
@@ -165,7 +135,6 @@ Deno.test("AgentBuffer budget eviction and expiry delete across segments, counte
     for (let i = 0; i < 3; i++) await buffer.append("readings", readings(i * 12, 12, 5n));
     await buffer.append("trades", trades(12));
     const stats = await buffer.stats();
-
     assertEquals(stats.readings.dropped, { budget_evicted: 14 });
     assertEquals(stats.readings.backlog_rows, 22);
     assertEquals(await readingSegments(buffer), [[2, 13, 10], [3, 25, 12]]);
@@ -232,7 +201,7 @@ Deno.test("AgentBuffer migrates a file from before segments: its table becomes s
   }
 });
 
-Deno.test("SegmentLayout.spans splits a seq range at segment bounds", async () => {
+Deno.test("SegmentLayout.spans and nextSpan split seq ranges at segment bounds", async () => {
   const instance = await DuckDBInstance.create(":memory:");
   const conn = await instance.connect();
   try {
@@ -249,7 +218,13 @@ Deno.test("SegmentLayout.spans splits a seq range at segment bounds", async () =
     assertEquals(parts(5n, 25n), [[1, 5n, 10n], [2, 11n, 20n], [3, 21n, 25n]]);
     assertEquals(parts(11n, 11n), [[2, 11n, 11n]]);
     assertEquals(parts(30n, 99n), [[3, 30n, 99n]]);
-    assertEquals(layout.skipDropped("logs", 0n), 0n);
+    const next = (after: bigint, size: bigint, limit: bigint) => {
+      const span = layout.nextSpan("logs", after, size, limit);
+      return span && [span.segment.id, span.from, span.to];
+    };
+    assertEquals(next(0n, 100n, 25n), [1, 1n, 10n]); // cut at the end of segment 1
+    assertEquals(next(12n, 5n, 25n), [2, 13n, 17n]);
+    assertEquals(next(25n, 5n, 25n), undefined);
   } finally {
     conn.closeSync();
     instance.closeSync();

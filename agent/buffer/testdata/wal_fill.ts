@@ -8,55 +8,11 @@
  *
  * @module
  */
-import {
-  KINDS,
-  type LogLine,
-  type Quote,
-  type Reading,
-  type Trade,
-} from "@tributary/shared/records";
+import { KINDS } from "@tributary/shared/records";
 import { AgentBuffer } from "../buffer.ts";
+import { logLine, quote, reading, trade } from "./rows.ts";
 
-const rows = {
-  readings: (i: number): Reading => ({
-    ts: BigInt(i),
-    recv_ts: BigInt(i),
-    sensor: `s-${i % 50}`,
-    metric: "temperature",
-    value: i / 4,
-    unit: "degC",
-    tags: `{"site":"plant-${i % 3}"}`,
-  }),
-  logs: (i: number): LogLine => ({
-    ts: BigInt(i),
-    recv_ts: BigInt(i),
-    source: "app",
-    level: "info",
-    message: `request ${i} served`,
-    fields: "{}",
-  }),
-  trades: (i: number): Trade => ({
-    ts: BigInt(i),
-    recv_ts: BigInt(i),
-    symbol: "MSFT",
-    price: 400 + i / 100,
-    size: 100,
-    exchange: 12,
-    conditions: [14, 37],
-    trade_id: `t${i}`,
-  }),
-  quotes: (i: number): Quote => ({
-    ts: BigInt(i),
-    recv_ts: BigInt(i),
-    symbol: "MSFT",
-    bid_price: 399,
-    bid_size: 1,
-    ask_price: 401,
-    ask_size: 2,
-    bid_exchange: 1,
-    ask_exchange: 2,
-  }),
-};
+const rows = { readings: reading, logs: logLine, trades: trade, quotes: quote };
 
 const buffer = await AgentBuffer.open({
   path: Deno.args[0]!,
