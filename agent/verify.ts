@@ -30,7 +30,12 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { bodyColumns, type Kind, KINDS } from "@tributary/shared/records";
 import { bufferPath } from "./agent.ts";
 import { approxRowBytesSql, bufferTable, quoteIdent, schemaStatements } from "./buffer/schema.ts";
-import { SegmentLayout, segmentTable } from "./buffer/segments.ts";
+import {
+  type ListedSegment,
+  listSegments,
+  SegmentLayout,
+  segmentTable,
+} from "./buffer/segments.ts";
 import type { AgentConfig } from "./config.ts";
 import { liveBaseUrl } from "./status.ts";
 
@@ -374,35 +379,18 @@ function errorLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
 }
 
-/** One segment as `buffer_segments` lists it. */
-interface ListedSegment {
-  table: string;
-  firstSeq: bigint;
-}
-
 /**
- * The segments `buffer_segments` lists per stream, oldest first, or
- * `undefined` for a file from before segments (no such table, one table per
- * stream).
+ * The segments `buffer_segments` lists per stream, or `undefined` for a file
+ * from before segments (no such table, a table per stream instead).
  */
 async function listedSegments(
   conn: DuckDBConnection,
   actual: Map<string, Map<string, ColumnInfo>>,
 ): Promise<Map<Kind, ListedSegment[]> | undefined> {
-  if (!actual.has("buffer_segments")) {
-    return KINDS.some((k) => actual.has(bufferTable(k))) ? undefined : new Map();
+  if (!actual.has("buffer_segments") && KINDS.some((k) => actual.has(bufferTable(k)))) {
+    return undefined;
   }
-  const out = new Map<Kind, ListedSegment[]>();
-  const rows = (await conn.runAndReadAll(
-    "SELECT stream, segment, first_seq FROM buffer_segments ORDER BY stream, first_seq",
-  )).getRows();
-  for (const [stream, id, firstSeq] of rows) {
-    if (!KINDS.includes(stream as Kind)) continue;
-    const listed = out.get(stream as Kind) ?? [];
-    listed.push({ table: segmentTable(stream as Kind, Number(id)), firstSeq: firstSeq as bigint });
-    out.set(stream as Kind, listed);
-  }
-  return out;
+  return await listSegments(conn) ?? new Map();
 }
 
 /**

@@ -1,7 +1,7 @@
-import { DuckDBInstance } from "@duckdb/node-api";
 import { assert, assertEquals, assertMatch } from "@tributary/shared/testing/asserts";
 import { AgentBuffer } from "./buffer/mod.ts";
 import { formatVerifyReport, verifyBufferFile } from "./verify.ts";
+import { runOnFile } from "./buffer/testdata/duckdb_file.ts";
 import { logLine as log, quote, reading, trade } from "./buffer/testdata/rows.ts";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
@@ -30,14 +30,7 @@ async function withBufferFile(fn: (path: string, dir: string) => Promise<void>) 
 async function corruptCopy(path: string, dir: string, statements: string[]): Promise<string> {
   const copy = `${dir}/copy-${crypto.randomUUID()}.duckdb`;
   await Deno.copyFile(path, copy);
-  const instance = await DuckDBInstance.create(copy);
-  const conn = await instance.connect();
-  try {
-    for (const sql of statements) await conn.run(sql);
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
+  await runOnFile(copy, statements);
   return copy;
 }
 

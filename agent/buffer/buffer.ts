@@ -441,7 +441,7 @@ export class AgentBuffer {
     return this.#write("buffer_write", async (conn) => {
       const firstSeq = this.#nextSeq.get(kind) ?? 1n;
       const next = firstSeq + BigInt(rows.length);
-      await this.#segments.rollOver(conn, kind, firstSeq, this.#segmentRows);
+      const rolledOver = await this.#segments.rollOver(conn, kind, firstSeq, this.#segmentRows);
       const segment = this.#segments.newest(kind);
       let admission: Admission | undefined;
       await conn.run("BEGIN TRANSACTION");
@@ -475,8 +475,8 @@ export class AgentBuffer {
         admission?.release();
       }
       this.#nextSeq.set(kind, next);
-      this.#applyTally(admission.tally);
-      await this.#dropEmptySegments(conn);
+      // An eviction may have emptied a segment, or the new one left the old newest empty.
+      if (this.#applyTally(admission.tally) || rolledOver) await this.#dropEmptySegments(conn);
       const range = { firstSeq, lastSeq: next - 1n };
       return admission.refused === undefined ? range : { ...range, refused: admission.refused };
     });
@@ -602,8 +602,7 @@ export class AgentBuffer {
           await rollback(conn);
           throw error;
         }
-        this.#applyTally(tally);
-        await this.#dropEmptySegments(conn, false);
+        if (this.#applyTally(tally)) await this.#dropEmptySegments(conn, false);
       } finally {
         release();
       }
@@ -636,9 +635,10 @@ export class AgentBuffer {
 
   /**
    * Drops the segment tables whose rows are all gone (segments.ts), after a
-   * COMMIT that deleted rows. Holds the read queue meanwhile (unless the
+   * COMMIT that took a segment's last row. Holds the read queue meanwhile (unless the
    * caller already does): a read planned on a dropped table would fail.
-   * A failure leaves them for the next call; the rows are gone either way.
+   * A failure leaves them for the next drop or the next open; the rows are
+   * gone either way.
    */
   async #dropEmptySegments(conn: DuckDBConnection, holdReads = true): Promise<void> {
     if (this.#segments.empty().length === 0) return;
@@ -652,7 +652,11 @@ export class AgentBuffer {
     }
   }
 
-  #applyTally(tally: DropTally): void {
+  /**
+   * Applies a committed transaction's changes to the in-memory counts.
+   * Returns whether a segment lost its last row (see #dropEmptySegments).
+   */
+  #applyTally(tally: DropTally): boolean {
     let freed = false;
     for (const [kind, delta] of tally.bytes) {
       this.#bytes.set(kind, (this.#bytes.get(kind) ?? 0) + delta);
@@ -661,8 +665,13 @@ export class AgentBuffer {
     for (const [kind, delta] of tally.rows) {
       this.#rows.set(kind, Math.max(0, (this.#rows.get(kind) ?? 0) + delta));
     }
-    for (const [segment, delta] of tally.segments) segment.rows = Math.max(0, segment.rows + delta);
+    let emptied = false;
+    for (const [segment, delta] of tally.segments) {
+      segment.rows = Math.max(0, segment.rows + delta);
+      if (delta < 0 && segment.rows === 0) emptied = true;
+    }
     if (freed) { for (const wake of [...this.#spaceWaiters]) wake(); }
+    return emptied;
   }
 
   /** Waits until `bytes` more fit (or the buffer is empty or closed); throws {@linkcode BudgetFullError} at `deadline`. */
@@ -850,8 +859,7 @@ export class AgentBuffer {
         await rollback(conn);
         throw error;
       }
-      this.#applyTally(tally);
-      await this.#dropEmptySegments(conn);
+      if (this.#applyTally(tally)) await this.#dropEmptySegments(conn);
       this.#retiredSinceCheckpoint += count;
       const every = this.#checkpointEveryRows;
       if (every > 0 && this.#retiredSinceCheckpoint >= every) {

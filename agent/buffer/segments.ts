@@ -64,6 +64,36 @@ export function segmentViewSql(kind: Kind, segments: readonly Segment[]): string
     segments.map((s) => `SELECT * FROM ${s.table}`).join(" UNION ALL ");
 }
 
+/** A segment as `buffer_segments` lists it. */
+export type ListedSegment = Omit<Segment, "rows">;
+
+/**
+ * The segments `buffer_segments` lists per stream (streams with none are
+ * absent), oldest first; `undefined` when the file has no such table (a file
+ * from before segments).
+ */
+export async function listSegments(
+  conn: DuckDBConnection,
+): Promise<Map<Kind, ListedSegment[]> | undefined> {
+  if (await tableType(conn, "buffer_segments") === undefined) return undefined;
+  const out = new Map<Kind, ListedSegment[]>();
+  const rows = (await conn.runAndReadAll(
+    "SELECT stream, segment, first_seq FROM buffer_segments ORDER BY stream, first_seq",
+  )).getRows();
+  for (const [stream, id, firstSeq] of rows) {
+    const kind = stream as Kind;
+    if (!KINDS.includes(kind)) continue;
+    const segments = out.get(kind) ?? [];
+    segments.push({
+      id: Number(id),
+      table: segmentTable(kind, Number(id)),
+      firstSeq: firstSeq as bigint,
+    });
+    out.set(kind, segments);
+  }
+  return out;
+}
+
 /** The segments of every stream of one buffer file. */
 export class SegmentLayout {
   /** Per stream, oldest first; never empty. */
@@ -84,21 +114,15 @@ export class SegmentLayout {
     reader: DuckDBConnection,
     writer: DuckDBConnection | undefined,
   ): Promise<SegmentLayout> {
+    let listed = await listSegments(reader) ?? new Map<Kind, ListedSegment[]>();
     if (writer !== undefined) {
-      for (const kind of KINDS) await prepareStream(writer, kind);
+      const unlisted = KINDS.filter((kind) => !listed.has(kind));
+      for (const kind of unlisted) await prepareStream(writer, kind);
+      if (unlisted.length > 0) listed = await listSegments(reader) ?? listed;
     }
-    const listed = await tableExists(reader, "buffer_segments")
-      ? (await reader.runAndReadAll(
-        "SELECT stream, segment, first_seq FROM buffer_segments ORDER BY stream, first_seq",
-      )).getRows()
-      : [];
-    const byKind = new Map<Kind, Segment[]>(KINDS.map((k) => [k, []]));
-    for (const [stream, id, firstSeq] of listed) {
-      const segments = byKind.get(stream as Kind);
-      if (segments === undefined) continue;
-      const table = segmentTable(stream as Kind, Number(id));
-      segments.push({ id: Number(id), table, firstSeq: BigInt(firstSeq as bigint), rows: 0 });
-    }
+    const byKind = new Map<Kind, Segment[]>(
+      KINDS.map((k) => [k, (listed.get(k) ?? []).map((s) => ({ ...s, rows: 0 }))]),
+    );
     for (const [kind, segments] of byKind) {
       // A read-only file from before segments: its one table is the whole stream.
       if (segments.length === 0) {
@@ -156,15 +180,16 @@ export class SegmentLayout {
    * Starts a new newest segment of `kind` at `nextSeq` when the newest spans
    * `segmentRows` seqs or more. One transaction; the layout changes only once
    * it commits. Rows above `nextSeq` do not exist yet, so no read is affected.
+   * Resolves with whether it did (the old newest may be empty and droppable now).
    */
   async rollOver(
     conn: DuckDBConnection,
     kind: Kind,
     nextSeq: bigint,
     segmentRows: number,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const newest = this.newest(kind);
-    if (nextSeq - newest.firstSeq < BigInt(segmentRows)) return;
+    if (nextSeq - newest.firstSeq < BigInt(segmentRows)) return false;
     const segment: Segment = {
       id: newest.id + 1,
       table: segmentTable(kind, newest.id + 1),
@@ -178,6 +203,7 @@ export class SegmentLayout {
       segmentViewSql(kind, segments),
     ]);
     this.#byKind.set(kind, segments);
+    return true;
   }
 
   /** Segments that are neither the newest of their stream nor hold a row. */
@@ -217,14 +243,10 @@ export class SegmentLayout {
 }
 
 /**
- * Gives a new stream its segment 1, or makes a file's table from before
- * segments segment 1; in one transaction. Nothing when the stream has segments.
+ * Gives a stream without segments its segment 1: a file's table from before
+ * segments becomes it, or a new one is created; in one transaction.
  */
 async function prepareStream(conn: DuckDBConnection, kind: Kind): Promise<void> {
-  const listed = (await conn.runAndReadAll(
-    `SELECT count(*)::INTEGER FROM buffer_segments WHERE stream = '${kind}'`,
-  )).getRows()[0]?.[0];
-  if (listed !== 0) return;
   const first: Segment = { id: 1, table: segmentTable(kind, 1), firstSeq: 1n, rows: 0 };
   const old = await tableType(conn, bufferTable(kind));
   await inTransaction(conn, [
@@ -247,10 +269,6 @@ async function tableType(conn: DuckDBConnection, name: string): Promise<string |
     `SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = '${name}'`,
   )).getRows();
   return row === undefined ? undefined : String(row[0]);
-}
-
-async function tableExists(conn: DuckDBConnection, name: string): Promise<boolean> {
-  return await tableType(conn, name) !== undefined;
 }
 
 async function inTransaction(conn: DuckDBConnection, statements: string[]): Promise<void> {

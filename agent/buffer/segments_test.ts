@@ -6,6 +6,7 @@ import { type Segment, SegmentLayout, segmentTable } from "./segments.ts";
 import { createBufferTableSql, schemaStatements } from "./schema.ts";
 import { verifyBufferFile } from "../verify.ts";
 import { indices, logLine, reading, trade } from "./testdata/rows.ts";
+import { runOnFile } from "./testdata/duckdb_file.ts";
 
 const readings = (from: number, count: number, recvTs?: bigint) =>
   indices(from, count).map((i) => ({ ...reading(i), recv_ts: recvTs ?? BigInt(i) }));
@@ -109,7 +110,7 @@ Deno.test("AgentBuffer keeps segments, counts and seqs across a reopen, and drop
     assertEquals(await readingSegments(buffer), [[2, 13, 12], [3, 25, 12]]);
     // As if the agent died between a retire's COMMIT and the drop that follows it.
     await buffer.close();
-    await withConnection(path, "DELETE FROM buffer_readings_2");
+    await runOnFile(path, ["DELETE FROM buffer_readings_2"]);
     buffer = await reopen();
     assertEquals(await readingSegments(buffer), [[3, 25, 12]]);
     assertEquals(await viewSeqs(buffer), seqsFrom(25, 36));
@@ -170,13 +171,12 @@ Deno.test("AgentBuffer migrates a file from before segments: its table becomes s
   const path = `${dir}/buffer.duckdb`;
   try {
     // The schema before segments: one table per stream, no buffer_segments.
-    await withConnection(
-      path,
+    await runOnFile(path, [
       ...KINDS.map((kind) => createBufferTableSql(kind, `buffer_${kind}`)),
       ...schemaStatements().filter((sql) => !sql.includes("buffer_segments")),
       `INSERT INTO buffer_readings SELECT i, 1, 1, 's', 'temperature', i, 'degC', '{}' FROM range(1, 6) t(i)`,
       `UPDATE streams SET next_seq = 6, backlog_rows = NULL, backlog_bytes = NULL WHERE stream = 'readings'`,
-    );
+    ]);
     const readOnly = await AgentBuffer.open({ path, agent: "edge-1", readOnly: true });
     try {
       assertEquals((await readOnly.stats()).readings.backlog_rows, 5);
@@ -230,14 +230,3 @@ Deno.test("SegmentLayout.spans and nextSpan split seq ranges at segment bounds",
     instance.closeSync();
   }
 });
-
-async function withConnection(path: string, ...statements: string[]): Promise<void> {
-  const instance = await DuckDBInstance.create(path);
-  const conn = await instance.connect();
-  try {
-    for (const sql of statements) await conn.run(sql);
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-}
