@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import { KINDS } from "@tributary/shared/records";
 import { tableCounts } from "../tests/harness/hub_client.ts";
+import { AGENT_V8_FLAGS } from "./compile.ts";
 
 const HELP = `deno task demo [-- OPTIONS]
 
@@ -82,9 +83,10 @@ async function startChild(
   script: string,
   configPath: string,
   logPath: string,
+  denoFlags: readonly string[] = [],
 ): Promise<ReadyChild> {
   const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(repoRoot, script), "run", "--config", configPath],
+    args: ["run", "-A", ...denoFlags, join(repoRoot, script), "run", "--config", configPath],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -195,17 +197,23 @@ type = "mqtt"
 [transport.mqtt]
 url = ${JSON.stringify(mqttUrl)}
 
+# A tick of 250 ms, not the simulators' 50: every tick is one buffer
+# transaction per stream (~5 ms of CPU each), so 50 ms ticks of four streams
+# kept most of a core busy (docs/benchmarks.md, "A live agent (session 10)").
 [[inputs]]
 type = "sim_sensors"
 rate = ${options.rate}
+tick_ms = 250
 
 [[inputs]]
 type = "sim_logs"
 rate = ${options.rate}
+tick_ms = 250
 
 [[inputs]]
 type = "sim_market"
 rate = ${options.rate}
+tick_ms = 250
 `;
 }
 
@@ -236,7 +244,12 @@ async function main(): Promise<number> {
   await Deno.writeTextFile(agentConfigPath, agentConfig(options, mqttUrl));
   let agent: ReadyChild;
   try {
-    agent = await startChild("agent", "agent/main.ts", agentConfigPath, join(logDir, "agent.log"));
+    // The V8 flags of the compiled agent: without them DuckDB's memory of
+    // finished reads waits for V8's own collections (docs/benchmarks.md,
+    // "A live agent (session 10)").
+    agent = await startChild("agent", "agent/main.ts", agentConfigPath, join(logDir, "agent.log"), [
+      AGENT_V8_FLAGS,
+    ]);
   } catch (error) {
     await stopChild(hub);
     throw error;
