@@ -10,6 +10,7 @@ import {
   measureRows,
 } from "./budget.ts";
 import { approxRowBytesSql } from "./schema.ts";
+import { indices } from "./testdata/rows.ts";
 
 function logs(from: number, count: number, recvTs = 1_000n): LogLine[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -343,4 +344,45 @@ Deno.test("AgentBuffer measures once and stores the totals of a file from before
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("an append counts the bytes of its rows as the SQL measure of the stored rows does, multi-byte text and lone surrogates included", async () => {
+  // The append measures its rows in TypeScript (approxRowsBytes); the stored
+  // total must stay what approxRowBytesSql finds in the table, which open,
+  // eviction and `agent verify` use.
+  const texts = [
+    "",
+    "plain",
+    "é",
+    "€ 5",
+    "😀 and 😀",
+    "lone \ud800 high",
+    "lone \udc00 low",
+    "end \ud83d",
+  ];
+  await withBudget({}, async (buffer) => {
+    await buffer.append(
+      "logs",
+      texts.map((t, i) => ({ ...logs(i, 1)[0]!, message: t, source: t })),
+    );
+    await buffer.append(
+      "readings",
+      texts.map((t, i) => ({ ...readings(i, 1)[0]!, sensor: t, tags: `{"t":"${t}"}` })),
+    );
+    await buffer.append(
+      "trades",
+      texts.map((t, i) => ({ ...trades(i, 1)[0]!, trade_id: t, conditions: indices(0, i) })),
+    );
+    const stored = await buffer.query(
+      "SELECT stream, backlog_bytes::INTEGER FROM streams WHERE stream <> 'quotes' ORDER BY stream",
+    );
+    const scanned = await buffer.query(
+      (["logs", "readings", "trades"] as const).map((k) =>
+        `SELECT '${k}' AS stream, coalesce(sum(${
+          approxRowBytesSql(k)
+        }), 0)::INTEGER FROM buffer_${k}`
+      ).join(" UNION ALL ") + " ORDER BY stream",
+    );
+    assertEquals(stored.rows, scanned.rows);
+  });
 });

@@ -43,7 +43,7 @@ import {
   nowNs,
   type RowOf,
 } from "@tributary/shared/records";
-import { bufferDuckDBType, quoteIdent, schemaStatements } from "./schema.ts";
+import { approxRowsBytes, bufferDuckDBType, quoteIdent, schemaStatements } from "./schema.ts";
 import { DEFAULT_SEGMENT_ROWS, SegmentLayout } from "./segments.ts";
 import { validateRows } from "./rows.ts";
 import { type InputCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoints.ts";
@@ -444,8 +444,15 @@ export class AgentBuffer {
       const rolledOver = await this.#segments.rollOver(conn, kind, firstSeq, this.#segmentRows);
       const segment = this.#segments.newest(kind);
       let admission: Admission | undefined;
-      await conn.run("BEGIN TRANSACTION");
+      // Three DuckDB calls besides the appender's (a fourth with an input
+      // checkpoint), not six plus a measuring query: every call leaks its N-API
+      // externals (shared/sql/chunks.ts), and inputs append many times a
+      // second (docs/benchmarks.md, "A live agent (session 10)").
       try {
+        await runStatements(conn, [
+          "BEGIN TRANSACTION",
+          `UPDATE streams SET next_seq = ${next} WHERE stream = '${kind}'`,
+        ]);
         const appender = await conn.createAppender(segment.table);
         try {
           for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
@@ -463,11 +470,9 @@ export class AgentBuffer {
           throw error;
         }
         appender.closeSync();
-        await conn.run(`UPDATE streams SET next_seq = ${next} WHERE stream = '${kind}'`);
-        admission = await this.#admit(conn, kind, firstSeq, next - 1n);
-        await admission.tally.save(conn);
+        admission = await this.#admit(conn, kind, firstSeq, next - 1n, approxRowsBytes(kind, rows));
         if (checkpoint !== undefined) await saveCheckpoint(conn, checkpoint);
-        await conn.run("COMMIT");
+        await runStatements(conn, [...admission.tally.statements(), "COMMIT"]);
       } catch (error) {
         await rollback(conn);
         throw error;
@@ -484,7 +489,7 @@ export class AgentBuffer {
 
   /**
    * Applies the budget to rows just inserted (seq `firstSeq`..`lastSeq`, not
-   * yet committed): measures them and, when the buffer would exceed
+   * yet committed, `added` bytes by {@linkcode approxRowsBytes}): when the buffer would exceed
    * `max_bytes`, evicts, refuses or (policy `block`) throws
    * {@linkcode BudgetFullError}. While rows may be evicted it holds the read
    * queue until the caller's COMMIT or ROLLBACK (`release`), so no batch can
@@ -495,11 +500,10 @@ export class AgentBuffer {
     kind: Kind,
     firstSeq: bigint,
     lastSeq: bigint,
+    added: number,
   ): Promise<Admission> {
     const tally = new DropTally();
     const segment = this.#segments.newest(kind);
-    const range = `seq BETWEEN ${firstSeq} AND ${lastSeq}`;
-    const added = (await measureRows(conn, kind, range, segment.table)).bytes;
     tally.addBytes(kind, added);
     tally.addRows(kind, Number(lastSeq - firstSeq + 1n));
     tally.addSegmentRows(segment, Number(lastSeq - firstSeq + 1n));

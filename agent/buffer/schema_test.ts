@@ -7,6 +7,7 @@ import {
   createBufferTableSql,
   quoteIdent,
   schemaStatements,
+  utf8Length,
 } from "./schema.ts";
 import { SegmentLayout } from "./segments.ts";
 
@@ -51,5 +52,23 @@ Deno.test("schemaStatements and the segment layout make a view per stream matchi
   } finally {
     conn.closeSync();
     instance.closeSync();
+  }
+});
+
+Deno.test("utf8Length counts UTF-8 bytes as TextEncoder does, a lone surrogate as U+FFFD", () => {
+  const texts = [
+    "",
+    "a",
+    "é",
+    "€",
+    "😀",
+    "a😀b",
+    "\ud800",
+    "\udc00",
+    "x\ud83d",
+    "\ud83d\ud83d\ude00",
+  ];
+  for (const text of texts) {
+    assertEquals(utf8Length(text), new TextEncoder().encode(text).length, JSON.stringify(text));
   }
 });
