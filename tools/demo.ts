@@ -198,7 +198,7 @@ type = "mqtt"
 url = ${JSON.stringify(mqttUrl)}
 
 # A tick of 250 ms, not the simulators' 50: every tick is one buffer
-# transaction per stream (~5 ms of CPU each), so 50 ms ticks of four streams
+# transaction per stream (a few ms of CPU each), so 50 ms ticks of four streams
 # kept most of a core busy (docs/benchmarks.md, "A live agent (session 10)").
 [[inputs]]
 type = "sim_sensors"
