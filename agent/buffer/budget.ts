@@ -5,8 +5,9 @@
  *
  * How bytes are measured: every row weighs its approximate raw size
  * ({@linkcode approxRowBytesSql}: 8 bytes per 64-bit value, 4 per 32-bit,
- * text length + 4, list length * 4 + 4), computed by DuckDB over the rows
- * just appended or about to be deleted, inside the same transaction. The
+ * text length + 4, list length * 4 + 4): for rows being appended, summed
+ * from the rows themselves (`approxRowsBytes`, the same formula); for rows
+ * about to be deleted, computed by DuckDB inside the same transaction. The
  * buffer keeps the per-stream sums in memory (recomputed by one scan at
  * open), so checking the budget costs nothing per row. It measures the data,
  * not DuckDB's file: the file is larger (indexes, free blocks) and does not
