@@ -420,12 +420,14 @@ export class AgentBuffer {
       }
       return undefined;
     }
+    // Measured once, outside the write queue, however often policy `block` retries.
+    const bytes = approxRowsBytes(kind, rows);
     const deadline = performance.now() + this.#budget.blockTimeoutMs;
     for (let waitFor = 0;;) {
       // Policy `block`: wait outside the write queue, so retires can free space meanwhile.
       if (waitFor > 0) await this.#waitForSpace(kind, waitFor, deadline);
       try {
-        return await this.#appendOnce(kind, rows, checkpoint);
+        return await this.#appendOnce(kind, rows, bytes, checkpoint);
       } catch (error) {
         if (!(error instanceof BudgetFullError) || performance.now() >= deadline) throw error;
         waitFor = error.bytes;
@@ -436,6 +438,7 @@ export class AgentBuffer {
   #appendOnce<K extends Kind>(
     kind: K,
     rows: readonly RowOf[K][],
+    bytes: number,
     checkpoint: InputCheckpoint | undefined,
   ): Promise<AppendResult> {
     return this.#write("buffer_write", async (conn) => {
@@ -470,7 +473,7 @@ export class AgentBuffer {
           throw error;
         }
         appender.closeSync();
-        admission = await this.#admit(conn, kind, firstSeq, next - 1n, approxRowsBytes(kind, rows));
+        admission = await this.#admit(conn, kind, firstSeq, next - 1n, bytes);
         if (checkpoint !== undefined) await saveCheckpoint(conn, checkpoint);
         await runStatements(conn, [...admission.tally.statements(), "COMMIT"]);
       } catch (error) {

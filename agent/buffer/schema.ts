@@ -122,30 +122,12 @@ export function schemaStatements(): string[] {
  * length * 4 + 4.
  */
 export function approxRowBytesSql(kind: Kind): string {
-  let fixed = 0;
   const terms: string[] = [];
   for (const c of bodyColumns(kind)) {
-    switch (c.type) {
-      case "ts_ns":
-      case "i64":
-      case "f64":
-        fixed += 8;
-        break;
-      case "i32":
-        fixed += 4;
-        break;
-      case "utf8":
-      case "json":
-        fixed += 4;
-        terms.push(`strlen(${quoteIdent(c.name)})`);
-        break;
-      case "i32_list":
-        fixed += 4;
-        terms.push(`4 * len(${quoteIdent(c.name)})`);
-        break;
-    }
+    if (c.type === "utf8" || c.type === "json") terms.push(`strlen(${quoteIdent(c.name)})`);
+    else if (c.type === "i32_list") terms.push(`4 * len(${quoteIdent(c.name)})`);
   }
-  return [String(fixed), ...terms].join(" + ");
+  return [String(fixedRowBytes(kind)), ...terms].join(" + ");
 }
 
 /**
